@@ -1,0 +1,329 @@
+"""Every permission rule of the platform, in one place.
+
+Views, the API, socket handlers and templates ask here; nothing else decides who may see or do
+what. Two kinds of answer:
+
+* predicates ``can_*(user, obj) -> bool``;
+* query scoping ``visible_*_ids(user)`` (``None`` means "all", for admins) used inside queries so
+  that lists, searches and exports never contain another tenant's rows.
+
+An object the user may not see answers 404 (``deny_unseen``), so its existence does not leak; an
+object the user may see but not change answers 403 (``deny_forbidden``). Both are audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import abort, g, has_request_context
+from sqlalchemy import select
+
+from plc.extensions import db
+from plc.models import AreaOffice, Membership, Network, Role, School, User
+from plc.models.org import network_school
+from plc.models.users import ROLE_SCOPES
+
+NETWORK_STAFF = {Role.COORDINATOR, Role.COACH, Role.SUPERVISOR}
+AREA_STAFF = {Role.AREA_VIEWER, Role.SUPERVISOR}
+
+
+# ---------------------------------------------------------------------------- memberships
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _memberships(user) -> list[Membership]:
+    if not _authenticated(user):
+        return []
+    # Cached per request: authorization is asked many times while one page renders.
+    cache = g.setdefault("_plc_memberships", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = user.current_memberships()
+    return cache[user.id]
+
+
+def forget_cached_memberships() -> None:
+    if has_request_context():
+        g.pop("_plc_memberships", None)
+
+
+def is_admin(user) -> bool:
+    return any(m.role == Role.ADMIN for m in _memberships(user))
+
+
+def _ids(user, attr: str, roles: Iterable[Role] | None = None) -> set[int]:
+    wanted = set(roles) if roles is not None else None
+    return {
+        getattr(m, attr)
+        for m in _memberships(user)
+        if getattr(m, attr) is not None and (wanted is None or Role(m.role) in wanted)
+    }
+
+
+def member_school_ids(user, roles: Iterable[Role] | None = None) -> set[int]:
+    return _ids(user, "school_id", roles)
+
+
+def member_network_ids(user, roles: Iterable[Role] | None = None) -> set[int]:
+    return _ids(user, "network_id", roles)
+
+
+def member_area_office_ids(user, roles: Iterable[Role] | None = None) -> set[int]:
+    return _ids(user, "area_office_id", roles)
+
+
+def school_ids_of_networks(network_ids: set[int]) -> set[int]:
+    if not network_ids:
+        return set()
+    rows = db.session.execute(
+        select(network_school.c.school_id).where(network_school.c.network_id.in_(network_ids))
+    )
+    return {row[0] for row in rows}
+
+
+def network_ids_of_schools(school_ids: set[int]) -> set[int]:
+    if not school_ids:
+        return set()
+    rows = db.session.execute(
+        select(network_school.c.network_id).where(network_school.c.school_id.in_(school_ids))
+    )
+    return {row[0] for row in rows}
+
+
+def _school_ids_of_area_offices(area_office_ids: set[int]) -> set[int]:
+    if not area_office_ids:
+        return set()
+    return set(db.session.scalars(select(School.id).where(School.area_office_id.in_(area_office_ids))))
+
+
+# ---------------------------------------------------------------------------- scoping
+
+
+def visible_network_ids(user) -> set[int] | None:
+    """Networks the user belongs to directly, through one of their schools, or through the schools
+    of their area office."""
+    if is_admin(user):
+        return None
+    area_schools = _school_ids_of_area_offices(member_area_office_ids(user, AREA_STAFF))
+    return member_network_ids(user) | network_ids_of_schools(member_school_ids(user) | area_schools)
+
+
+def visible_school_ids(user) -> set[int] | None:
+    """The user's own schools, the schools of their networks and of their area office."""
+    if is_admin(user):
+        return None
+    network_ids = visible_network_ids(user) or set()
+    return (
+        member_school_ids(user)
+        | school_ids_of_networks(network_ids)
+        | _school_ids_of_area_offices(member_area_office_ids(user, AREA_STAFF))
+    )
+
+
+def school_ids_with_visible_members(user) -> set[int] | None:
+    """Schools whose staff list the user may read: colleagues in their own school; network
+    staff (coordinator, coach, supervisor) across their networks' schools; area staff across
+    the area office."""
+    if is_admin(user):
+        return None
+    return (
+        member_school_ids(user)
+        | school_ids_of_networks(member_network_ids(user, NETWORK_STAFF))
+        | _school_ids_of_area_offices(member_area_office_ids(user, AREA_STAFF))
+    )
+
+
+def managed_school_ids(user) -> set[int] | None:
+    if is_admin(user):
+        return None
+    return member_school_ids(user, {Role.DIRECTOR}) | school_ids_of_networks(
+        member_network_ids(user, {Role.COORDINATOR})
+    )
+
+
+def managed_network_ids(user) -> set[int] | None:
+    if is_admin(user):
+        return None
+    return member_network_ids(user, {Role.COORDINATOR})
+
+
+def _within(ids: set[int] | None, object_id: int) -> bool:
+    return ids is None or object_id in ids
+
+
+def scope_filter(column, ids: set[int] | None):
+    """A WHERE clause restricting ``column`` to ``ids`` (no restriction for admins)."""
+    if ids is None:
+        return True
+    return column.in_(ids) if ids else False
+
+
+# ---------------------------------------------------------------------------- predicates
+
+
+def can_view_network(user, network: Network) -> bool:
+    return _authenticated(user) and _within(visible_network_ids(user), network.id)
+
+
+def can_manage_network(user, network: Network) -> bool:
+    return _authenticated(user) and _within(managed_network_ids(user), network.id)
+
+
+def can_view_school(user, school: School) -> bool:
+    return _authenticated(user) and _within(visible_school_ids(user), school.id)
+
+
+def can_view_school_members(user, school: School) -> bool:
+    return _authenticated(user) and _within(school_ids_with_visible_members(user), school.id)
+
+
+def can_manage_school(user, school: School) -> bool:
+    return _authenticated(user) and _within(managed_school_ids(user), school.id)
+
+
+def can_view_area_office(user, area_office: AreaOffice) -> bool:
+    return is_admin(user) or area_office.id in member_area_office_ids(user)
+
+
+def can_view_user(user, other: User) -> bool:
+    if not _authenticated(user):
+        return False
+    if user.id == other.id or is_admin(user):
+        return True
+    network_ids = visible_network_ids(user) or set()
+    member_school_scope = school_ids_with_visible_members(user) or set()
+    for membership in other.current_memberships():
+        if membership.school_id is not None and membership.school_id in member_school_scope:
+            return True
+        if membership.network_id is not None and membership.network_id in network_ids:
+            return True
+        if membership.area_office_id is not None and membership.area_office_id in member_area_office_ids(user):
+            return True
+    return False
+
+
+def can_manage_user(user, other: User) -> bool:
+    """Directors manage their school's staff, coordinators the people of their networks and of
+    the networks' schools; nobody but an admin manages an admin; nobody manages themselves here."""
+    if not _authenticated(user) or user.id == other.id:
+        return False
+    if is_admin(user):
+        return True
+    if Role.ADMIN in other.roles():
+        return False
+    schools = managed_school_ids(user) or set()
+    networks = managed_network_ids(user) or set()
+    return any(
+        (m.school_id is not None and m.school_id in schools)
+        or (m.network_id is not None and m.network_id in networks)
+        for m in other.current_memberships()
+    )
+
+
+def grantable_roles(user, scope) -> set[Role]:
+    """Roles the user may grant (and end) in ``scope`` (a School, Network, AreaOffice or None for
+    global)."""
+    if not _authenticated(user):
+        return set()
+    kind = {School: "school", Network: "network", AreaOffice: "area_office"}.get(type(scope), "global")
+    allowed_here = {role for role, kinds in ROLE_SCOPES.items() if kind in kinds}
+    if is_admin(user):
+        return allowed_here
+    if isinstance(scope, School):
+        granted: set[Role] = set()
+        if scope.id in member_school_ids(user, {Role.DIRECTOR}):
+            granted |= {Role.TEACHER, Role.COACH}
+        coordinated = member_network_ids(user, {Role.COORDINATOR})
+        if coordinated and coordinated & {n.id for n in scope.networks}:
+            granted |= {Role.TEACHER, Role.COACH, Role.DIRECTOR}
+        return granted & allowed_here
+    if isinstance(scope, Network) and scope.id in member_network_ids(user, {Role.COORDINATOR}):
+        return {Role.COACH, Role.SUPERVISOR, Role.COORDINATOR} & allowed_here
+    return set()
+
+
+def can_grant(user, scope, role: Role | str) -> bool:
+    try:
+        return Role(role) in grantable_roles(user, scope)
+    except ValueError:
+        return False
+
+
+def can_end_membership(user, membership: Membership) -> bool:
+    if not _authenticated(user) or membership.user_id == user.id or membership.ends_on is not None:
+        return False
+    return can_grant(user, membership.scope, membership.role)
+
+
+def can_invite(user) -> bool:
+    """Whether the user manages any scope in which people can be invited."""
+    if is_admin(user):
+        return True
+    return bool(managed_school_ids(user) or managed_network_ids(user))
+
+
+def can_disable_user(user, other: User) -> bool:
+    return can_manage_user(user, other)
+
+
+def can_view_audit_log(user) -> bool:
+    return is_admin(user)
+
+
+# ---------------------------------------------------------------------------- refusals
+
+
+def _audit_denial(user, action: str, target, status: int) -> None:
+    from plc.services import audit
+
+    if target is None:  # nothing to protect: the object does not exist
+        return
+
+    db.session.rollback()
+    audit.record("authz.denied", user if _authenticated(user) else None, target,
+                 attempted=action, status=status)
+    db.session.commit()
+
+
+def deny_unseen(user, action: str, target=None):
+    """404: the object does not exist for this user."""
+    _audit_denial(user, action, target, 404)
+    abort(404)
+
+
+def deny_forbidden(user, action: str, target=None):
+    """403: the user can see the object but may not do this to it."""
+    _audit_denial(user, action, target, 403)
+    abort(403)
+
+
+def require_view(user, allowed: bool, action: str, target) -> None:
+    if not allowed:
+        deny_unseen(user, action, target)
+
+
+def require_manage(user, can_see: bool, can_do: bool, action: str, target) -> None:
+    if not can_see:
+        deny_unseen(user, action, target)
+    if not can_do:
+        deny_forbidden(user, action, target)
+
+
+def template_helpers() -> dict:
+    """Predicates exposed to templates so they show only what the user may do."""
+    return {
+        "can_view_network": can_view_network,
+        "can_manage_network": can_manage_network,
+        "can_view_school": can_view_school,
+        "can_view_school_members": can_view_school_members,
+        "can_manage_school": can_manage_school,
+        "can_view_user": can_view_user,
+        "can_manage_user": can_manage_user,
+        "can_end_membership": can_end_membership,
+        "can_invite": can_invite,
+        "can_disable_user": can_disable_user,
+        "can_view_audit_log": can_view_audit_log,
+        "is_admin": is_admin,
+    }

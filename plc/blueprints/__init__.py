@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+
+def register(app) -> None:
+    from plc import authz
+    from plc.blueprints import auth, main, org, people, profile
+    from plc.blueprints.api import register as register_api
+
+    app.context_processor(authz.template_helpers)
+    auth.init_login(app)
+    for module in (main, auth, org, people, profile):
+        app.register_blueprint(module.bp)
+    register_api(app)

@@ -1,0 +1,32 @@
+"""Small helpers shared by the HTML blueprints."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+
+def safe_next_url(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login, so the link cannot send a user away."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def page_size() -> int:
+    return current_app.config["PLC_PAGE_SIZE"]
+
+
+def client_ip() -> str | None:
+    return request.remote_addr

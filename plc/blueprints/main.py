@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+
+from plc.services import org
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("main/home.html", dashboard=org.dashboard(current_user))

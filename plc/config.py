@@ -1,0 +1,113 @@
+"""Configuration for the two deployment profiles (DESIGN §3).
+
+``embedded`` (default): one process, SQLite under ``instance/``, in-memory limiter and presence.
+``scaled``: several processes, PostgreSQL via ``DATABASE_URL`` and Redis via ``REDIS_URL``;
+refuses to start without a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "please-change-me"}
+PROFILES = ("embedded", "scaled")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a runnable deployment."""
+
+
+def _embedded_secret_key(instance_path: Path) -> str:
+    """A per-installation key kept under instance/, so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; accept the plain scheme operators usually write.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def build_config(instance_path: Path, environ: os._Environ | dict | None = None) -> dict:
+    env = os.environ if environ is None else environ
+    profile = env.get("PLC_PROFILE", "embedded").strip() or "embedded"
+    if profile not in PROFILES:
+        raise ConfigError(f"PLC_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+
+    secret_key = env.get("SECRET_KEY", "")
+    if profile == "scaled":
+        if secret_key.strip().lower() in DEFAULT_SECRET_KEYS or len(secret_key) < 32:
+            raise ConfigError(
+                "The scaled profile needs SECRET_KEY set to the same random value (32+ characters) "
+                "on every process."
+            )
+        if not env.get("DATABASE_URL"):
+            raise ConfigError("The scaled profile needs DATABASE_URL (PostgreSQL).")
+        if not env.get("REDIS_URL"):
+            raise ConfigError("The scaled profile needs REDIS_URL.")
+    elif not secret_key:
+        secret_key = _embedded_secret_key(instance_path)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'plc.sqlite3'}"
+    redis_url = env.get("REDIS_URL", "")
+    scaled = profile == "scaled"
+    https = env.get("PLC_HTTPS", "0") == "1"
+
+    return {
+        "PLC_PROFILE": profile,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url if scaled else "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "SOCKETIO_MESSAGE_QUEUE": redis_url if scaled else None,
+        "MAX_CONTENT_LENGTH": int(env.get("PLC_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
+        "UPLOAD_DIR": env.get("PLC_UPLOAD_DIR", str(instance_path / "uploads")),
+        # Sessions: cookie carries only an opaque login-session id checked against the database.
+        "SESSION_COOKIE_NAME": "plc_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "PLC_HTTPS": https,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("PLC_SESSION_ABSOLUTE_HOURS", "12"))),
+        "PLC_SESSION_IDLE": timedelta(minutes=int(env.get("PLC_SESSION_IDLE_MINUTES", "30"))),
+        "PLC_SESSION_ABSOLUTE": timedelta(hours=int(env.get("PLC_SESSION_ABSOLUTE_HOURS", "12"))),
+        "PLC_API_TOKEN_HOURS": int(env.get("PLC_API_TOKEN_HOURS", "24")),
+        "PLC_INVITATION_HOURS": int(env.get("PLC_INVITATION_HOURS", "72")),
+        "PLC_LOGIN_LIMIT_ACCOUNT": env.get("PLC_LOGIN_LIMIT_ACCOUNT", "5 per minute"),
+        "PLC_LOGIN_LIMIT_IP": env.get("PLC_LOGIN_LIMIT_IP", "30 per minute"),
+        "PLC_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        "PLC_PAGE_SIZE": 20,
+        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which expires on its own
+        "BABEL_DEFAULT_LOCALE": "th",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
+        "PLC_LOCALES": ("th", "en"),
+        "PLC_TIMEZONE": "Asia/Bangkok",
+        "API_TITLE": "PLC platform API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }

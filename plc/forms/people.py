@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    scope = SelectField(_l("School or network"), validators=[DataRequired()])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+
+class GrantForm(FlaskForm):
+    scope = SelectField(_l("School or network"), validators=[DataRequired()])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""
+
+    next = HiddenField()
