@@ -201,7 +201,20 @@ def can_view_user(user, other: User) -> bool:
             return True
         if membership.area_office_id is not None and membership.area_office_id in member_area_office_ids(user):
             return True
-    return False
+    return _in_managed_scope(user, other, include_past=True)
+
+
+def _in_managed_scope(user, other: User, *, include_past: bool) -> bool:
+    """Whether any of ``other``'s memberships (past ones too, if asked) lies in a school or network
+    the user manages: a director still sees, and can re-add, a teacher whose role there ended."""
+    schools = managed_school_ids(user) or set()
+    networks = managed_network_ids(user) or set()
+    memberships = other.memberships if include_past else other.current_memberships()
+    return any(
+        (m.school_id is not None and m.school_id in schools)
+        or (m.network_id is not None and m.network_id in networks)
+        for m in memberships
+    )
 
 
 def can_manage_user(user, other: User) -> bool:
@@ -213,13 +226,7 @@ def can_manage_user(user, other: User) -> bool:
         return True
     if Role.ADMIN in other.roles():
         return False
-    schools = managed_school_ids(user) or set()
-    networks = managed_network_ids(user) or set()
-    return any(
-        (m.school_id is not None and m.school_id in schools)
-        or (m.network_id is not None and m.network_id in networks)
-        for m in other.current_memberships()
-    )
+    return _in_managed_scope(user, other, include_past=True)
 
 
 def grantable_roles(user, scope) -> set[Role]:

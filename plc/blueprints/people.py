@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from plc import authz
 from plc.blueprints._helpers import page_arg, page_size
@@ -58,9 +59,9 @@ def _resolve_scope(value: str):
 
 def _fill_choices(form) -> list[tuple[str, str, list[Role]]]:
     targets = _grant_targets()
-    form.scope.choices = [(value, text) for value, text, _roles in targets]
+    form.scope.choices = [SelectChoice(value, text) for value, text, _roles in targets]
     all_roles = sorted({role for _v, _t, roles in targets for role in roles})
-    form.role.choices = [(role.value, str(ROLE_LABELS[role.value])) for role in all_roles]
+    form.role.choices = [SelectChoice(role.value, str(ROLE_LABELS[role.value])) for role in all_roles]
     return targets
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -37,5 +38,5 @@ class ProfileForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     position_th = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
     learning_area_th = StringField(_l("Learning area"), validators=[Optional(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("th", "ไทย"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")])
     thai_digits = BooleanField(_l("Show numbers in Thai digits"))

@@ -89,8 +89,8 @@ class User(UserMixin, db.Model):
 class Membership(db.Model):
     """A role held by a user in one school, one network, one area office, or (admin) everywhere.
 
-    Ending a membership sets ``ends_on``; rows are never deleted, so a teacher who moves keeps
-    the history of where they worked.
+    Ending a membership sets ``ends_on``, the first day it no longer holds (exclusive); rows are
+    never deleted, so a teacher who moves keeps the history of where they worked.
     """
 
     __tablename__ = "membership"
@@ -137,12 +137,12 @@ class Membership(db.Model):
 
     def is_current(self, today: date | None = None) -> bool:
         today = today or date.today()
-        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
     @staticmethod
     def current_clause(today: date | None = None):
         today = today or date.today()
-        return (Membership.starts_on <= today) & or_(Membership.ends_on.is_(None), Membership.ends_on >= today)
+        return (Membership.starts_on <= today) & or_(Membership.ends_on.is_(None), Membership.ends_on > today)
 
 
 class LoginSession(db.Model):

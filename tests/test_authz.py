@@ -1,0 +1,194 @@
+"""Who may see and change what: every route is classified, and a role × object × tenant matrix."""
+
+
+import pytest
+from sqlalchemy import select
+
+from plc.models import AuditEvent, Membership
+from tests.conftest import csrf_from, login, post_form
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "main.healthz",
+    "auth.login",
+    "auth.accept_invitation",
+    "api-docs.openapi_json",
+    "api_auth.issue_token",
+}
+
+
+def _sample_url(rule) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+    return rule.build(values)[1] if hasattr(rule, "build") else rule.rule
+
+
+def test_every_route_is_public_by_intent_or_refuses_anonymous_access(app, world):
+    client = app.test_client()
+    token = csrf_from(client)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _sample_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": token},
+                                   headers={"X-CSRFToken": token})
+            checked += 1
+            if url.startswith("/api/"):
+                assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
+            else:
+                assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
+                assert "/auth/login" in response.headers["Location"], f"{method} {url}"
+    assert checked >= 20
+
+
+def test_public_allowlist_names_real_endpoints(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert PUBLIC_ENDPOINTS <= endpoints
+
+
+ROLES = ["admin", "coordinator", "coach", "supervisor", "director", "teacher", "teacher2", "area_viewer",
+         "outsider", "coordinator2"]
+
+# Expected HTTP status per role, in ROLES order.
+MATRIX = {
+    "network N1": ("/networks/{n1}", [200, 200, 200, 200, 200, 200, 200, 200, 404, 404]),
+    "network N2": ("/networks/{n2}", [200, 404, 404, 404, 404, 404, 404, 404, 200, 200]),
+    "school A": ("/schools/{a}", [200, 200, 200, 200, 200, 200, 200, 200, 404, 404]),
+    "school B": ("/schools/{b}", [200, 200, 200, 200, 200, 200, 200, 200, 404, 404]),
+    "school C": ("/schools/{c}", [200, 404, 404, 404, 404, 404, 404, 404, 200, 200]),
+    "area office 1": ("/area-offices/{ao1}", [200, 404, 404, 404, 404, 404, 404, 200, 404, 404]),
+    "teacher's page": ("/people/{teacher}", [200, 200, 200, 200, 200, 200, 404, 200, 404, 404]),
+    "outsider's page": ("/people/{outsider}", [200, 404, 404, 404, 404, 404, 404, 404, 200, 200]),
+    "disable teacher": ("/people/{teacher}/disable", [200, 200, 403, 403, 200, 403, 404, 403, 404, 404]),
+    "disable outsider": ("/people/{outsider}/disable", [200, 404, 404, 404, 404, 404, 404, 404, 403, 200]),
+    "invite": ("/people/invite", [200, 200, 403, 403, 200, 403, 403, 403, 403, 200]),
+}
+
+
+def _url(template: str, world) -> str:
+    return template.format(n1=world.n1.id, n2=world.n2.id, a=world.school_a.id, b=world.school_b.id,
+                           c=world.school_c.id, ao1=world.ao1.id, teacher=world.teacher.id,
+                           outsider=world.outsider.id)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_object_tenant_matrix(app, world, role):
+    client = app.test_client()
+    assert login(client, f"{role}@example.org").status_code == 302
+    failures = []
+    for name, (template, expected) in MATRIX.items():
+        status = client.get(_url(template, world)).status_code
+        if status != expected[ROLES.index(role)]:
+            failures.append(f"{name}: got {status}, expected {expected[ROLES.index(role)]}")
+    assert not failures, f"{role}: " + "; ".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_colleagues_of_a"),
+    [("admin", True), ("coordinator", True), ("coach", True), ("supervisor", True), ("director", True),
+     ("teacher", True), ("teacher2", False), ("area_viewer", True)],
+)
+def test_staff_list_of_a_school(app, world, role, sees_colleagues_of_a):
+    client = app.test_client()
+    login(client, f"{role}@example.org")
+    html = client.get(f"/schools/{world.school_a.id}").get_data(as_text=True)
+    assert (world.teacher.name_th in html) is sees_colleagues_of_a
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_never_show_another_tenants_rows(app, world, role):
+    client = app.test_client()
+    login(client, f"{role}@example.org")
+    schools = client.get("/schools").get_data(as_text=True)
+    people = client.get("/people?q=").get_data(as_text=True)
+    networks = client.get("/networks").get_data(as_text=True)
+    n2_side = role in ("outsider", "coordinator2")
+    if role != "admin":
+        assert (world.school_c.name_th in schools) is n2_side
+        assert (world.school_a.name_th in schools) is not n2_side
+        assert (world.n2.name_th in networks) is n2_side
+        assert (world.n1.name_th in networks) is not n2_side
+        assert (world.outsider.email in people) is n2_side
+
+
+def test_denials_are_audited(app, world, in_db):
+    client = app.test_client()
+    login(client, world.outsider.email)
+    assert client.get(f"/schools/{world.school_a.id}").status_code == 404
+    with in_db() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "authz.denied"))
+        assert event.actor_id == world.outsider.id
+        assert (event.target_type, event.target_id, event.details["status"]) == ("school", world.school_a.id, 404)
+
+
+def _grant(client, person_id: int, scope: str, role: str):
+    return post_form(client, f"/people/{person_id}/memberships", {"scope": scope, "role": role},
+                     page=f"/people/{person_id}")
+
+
+def _roles_of(in_db, user_id: int) -> set[tuple[str, int | None, int | None]]:
+    with in_db() as session:
+        rows = session.scalars(select(Membership).where(Membership.user_id == user_id, Membership.ends_on.is_(None)))
+        return {(m.role, m.school_id, m.network_id) for m in rows}
+
+
+def test_director_grants_teacher_and_coach_roles_in_their_school_only(app, world, in_db):
+    client = app.test_client()
+    login(client, world.director.email)
+    _grant(client, world.teacher.id, f"school:{world.school_a.id}", "coach")
+    _grant(client, world.teacher.id, f"school:{world.school_a.id}", "director")
+    _grant(client, world.teacher.id, f"school:{world.school_b.id}", "teacher")
+    _grant(client, world.teacher.id, f"network:{world.n1.id}", "coordinator")
+    assert _roles_of(in_db, world.teacher.id) == {("teacher", world.school_a.id, None),
+                                                  ("coach", world.school_a.id, None)}
+    with in_db() as session:
+        granted = session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.granted"))
+        assert granted.details["role"] == "coach" and granted.actor_id == world.director.id
+
+
+def test_coordinator_grants_across_the_network_but_not_outside(app, world, in_db):
+    client = app.test_client()
+    login(client, world.coordinator.email)
+    _grant(client, world.teacher2.id, f"school:{world.school_b.id}", "director")
+    _grant(client, world.teacher2.id, f"network:{world.n1.id}", "coach")
+    _grant(client, world.teacher2.id, "global", "admin")
+    assert _roles_of(in_db, world.teacher2.id) == {("teacher", world.school_b.id, None),
+                                                   ("director", world.school_b.id, None),
+                                                   ("coach", None, world.n1.id)}
+    assert _grant(client, world.outsider.id, f"school:{world.school_c.id}", "coach").status_code == 404
+
+
+def test_ending_a_role_needs_confirmation_keeps_history_and_is_not_for_oneself(app, world, in_db):
+    client = app.test_client()
+    login(client, world.director.email)
+    with in_db() as session:
+        teacher_role = session.scalar(select(Membership.id).where(Membership.user_id == world.teacher.id))
+        own_role = session.scalar(select(Membership.id).where(Membership.user_id == world.director.id))
+    page = f"/memberships/{teacher_role}/end"
+    confirm = client.get(page)
+    assert confirm.status_code == 200 and world.teacher.name_th in confirm.get_data(as_text=True)
+    assert _roles_of(in_db, world.teacher.id), "GET alone changes nothing"
+    assert post_form(client, page, page=page).status_code == 302
+    assert _roles_of(in_db, world.teacher.id) == set()
+    with in_db() as session:
+        assert session.get(Membership, teacher_role).ends_on is not None, "history is kept"
+    assert client.get(f"/memberships/{own_role}/end").status_code == 403
+    html = client.get(f"/people/{world.teacher.id}").get_data(as_text=True)
+    assert 'id="history"' in html, "the ended role is listed under earlier roles"
+
+
+def test_teacher_sees_history_after_moving_school(app, world, in_db):
+    from datetime import date
+
+    with in_db() as session:
+        membership = session.scalar(select(Membership).where(Membership.user_id == world.teacher2.id))
+        membership.ends_on = date(2025, 3, 31)
+        session.add(Membership(user_id=world.teacher2.id, role="teacher", school_id=world.school_a.id,
+                               starts_on=date(2025, 5, 16)))
+    client = app.test_client()
+    login(client, world.director.email)
+    html = client.get(f"/people/{world.teacher2.id}").get_data(as_text=True)
+    assert world.school_a.name_th in html and world.school_b.name_th in html
