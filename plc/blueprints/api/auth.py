@@ -14,8 +14,8 @@ blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="Tokens fo
 
 
 def _account_key() -> str:
-    body = request.get_json(silent=True) or {}
-    return "login-account:" + accounts.normalise_email(str(body.get("email", "")))
+    body = request.get_json(silent=True)
+    return "login-account:" + accounts.normalise_email(str(body.get("email", "") if isinstance(body, dict) else ""))
 
 
 def _failed(response) -> bool:
@@ -27,6 +27,7 @@ def _failed(response) -> bool:
 @limiter.limit(lambda: current_app.config["PLC_LOGIN_LIMIT_ACCOUNT"], key_func=_account_key, deduct_when=_failed)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 @blp.doc(security=[])
