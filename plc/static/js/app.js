@@ -1,6 +1,7 @@
 // Progressive enhancements only: every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = meta ? meta.getAttribute("content") : "";
 
@@ -16,4 +17,15 @@
       el.select();
     }
   });
+
+  // On narrow screens the main menu folds behind a button.
+  var toggle = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (toggle && nav) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 })();
