@@ -47,6 +47,7 @@ def _memberships(user) -> list[Membership]:
 def forget_cached_memberships() -> None:
     if has_request_context():
         g.pop("_plc_memberships", None)
+        g.pop("_plc_circles", None)
 
 
 def is_admin(user) -> bool:
@@ -333,4 +334,204 @@ def template_helpers() -> dict:
         "can_disable_user": can_disable_user,
         "can_view_audit_log": can_view_audit_log,
         "is_admin": is_admin,
+        "can_view_circle": can_view_circle,
+        "can_manage_circle": can_manage_circle,
+        "can_work_in_circle": can_work_in_circle,
+        "can_create_circle": can_create_circle,
+        "can_view_cycle": can_view_cycle,
+        "can_work_on_cycle": can_work_on_cycle,
+        "can_view_goal": can_view_goal,
+        "can_draft_goal": can_draft_goal,
+        "can_edit_goal": can_edit_goal,
+        "can_approve_goal": can_approve_goal,
+        "can_publish_core_goal": can_publish_core_goal,
+        "can_view_goal_coverage": can_view_goal_coverage,
+        "can_view_innovation": can_view_innovation,
+        "can_create_innovation": can_create_innovation,
+        "can_edit_innovation": can_edit_innovation,
     }
+
+
+# ---------------------------------------------------------------------------- PLC work
+# Circles and cycles: members work in their circles; facilitators manage them; directors see
+# their school's circles; coordinators their networks'; everyone else gets 404.
+
+WORKING_ROLES = {Role.TEACHER, Role.COACH, Role.DIRECTOR}
+
+
+def _circle_roles(user) -> dict[int, str]:
+    """{circle id: 'member' | 'facilitator'} for the user's current circle memberships."""
+    from datetime import date
+
+    from plc.models import CircleMember
+
+    if not _authenticated(user):
+        return {}
+    cache = g.setdefault("_plc_circles", {}) if has_request_context() else {}
+    if user.id not in cache:
+        today = date.today()
+        rows = db.session.execute(
+            select(CircleMember.circle_id, CircleMember.role).where(
+                CircleMember.user_id == user.id, CircleMember.joined_on <= today,
+                (CircleMember.left_on.is_(None)) | (CircleMember.left_on > today)))
+        cache[user.id] = {circle_id: role for circle_id, role in rows}
+    return cache[user.id]
+
+
+def _current_circle_ids(user) -> set[int]:
+    return set(_circle_roles(user))
+
+
+def _facilitated_circle_ids(user) -> set[int]:
+    return {circle_id for circle_id, role in _circle_roles(user).items() if role == "facilitator"}
+
+
+def visible_circles_clause(user):
+    """WHERE clause for circles the user may see."""
+    from plc.models import Circle
+
+    if is_admin(user):
+        return True
+    if not _authenticated(user):
+        return False
+    from sqlalchemy import or_
+
+    return or_(
+        scope_filter(Circle.school_id, school_ids_with_visible_members(user)),
+        scope_filter(Circle.network_id, visible_network_ids(user)),
+        scope_filter(Circle.id, _current_circle_ids(user)),
+    )
+
+
+def can_view_circle(user, circle) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or circle.id in _current_circle_ids(user):
+        return True
+    if circle.school_id is not None:
+        return circle.school_id in (school_ids_with_visible_members(user) or set())
+    return circle.network_id in (visible_network_ids(user) or set())
+
+
+def can_manage_circle(user, circle) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or circle.id in _facilitated_circle_ids(user):
+        return True
+    if circle.school_id is not None:
+        return circle.school_id in (managed_school_ids(user) or set())
+    return circle.network_id in (managed_network_ids(user) or set())
+
+
+def can_work_in_circle(user, circle) -> bool:
+    """Start cycles, record meetings, checkpoints and outcomes."""
+    return _authenticated(user) and (circle.id in _current_circle_ids(user) or can_manage_circle(user, circle))
+
+
+def can_create_circle(user, scope) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user):
+        return True
+    if isinstance(scope, School):
+        return scope.id in member_school_ids(user, WORKING_ROLES) or scope.id in (managed_school_ids(user) or set())
+    if isinstance(scope, Network):
+        return scope.id in member_network_ids(user, NETWORK_STAFF)
+    return False
+
+
+def can_join_circle(user, circle) -> bool:
+    """Who may be added as a member: staff of the circle's school, or of any school of the network
+    (network circles take teachers from every school), plus the network's coaches and supervisors."""
+    if not _authenticated(user):
+        return False
+    if circle.school_id is not None:
+        schools = {circle.school_id}
+        networks = {n.id for n in circle.school.networks}
+    else:
+        schools = {s.id for s in circle.network.schools}
+        networks = {circle.network_id}
+    return bool(member_school_ids(user, WORKING_ROLES) & schools or member_network_ids(user, NETWORK_STAFF) & networks)
+
+
+def can_view_cycle(user, cycle) -> bool:
+    return can_view_circle(user, cycle.circle)
+
+
+def can_work_on_cycle(user, cycle) -> bool:
+    return can_work_in_circle(user, cycle.circle)
+
+
+# ---------------------------------------------------------------------------- goals
+
+
+def can_view_goal(user, goal) -> bool:
+    if goal.school_id is not None:
+        return can_view_school(user, goal.school)
+    return can_view_network(user, goal.network)
+
+
+def can_draft_goal(user, school: School) -> bool:
+    return _authenticated(user) and (
+        school.id in member_school_ids(user, WORKING_ROLES) or can_manage_school(user, school))
+
+
+def can_edit_goal(user, goal) -> bool:
+    if goal.school_id is None:
+        return can_manage_network(user, goal.network)
+    return goal.status == "draft" and (
+        (goal.created_by_id == user.id and can_draft_goal(user, goal.school)) or can_manage_school(user, goal.school))
+
+
+def can_approve_goal(user, goal) -> bool:
+    """The school's director decides on its goals (admins too)."""
+    if goal.school_id is None or not _authenticated(user):
+        return False
+    return is_admin(user) or goal.school_id in member_school_ids(user, {Role.DIRECTOR})
+
+
+def can_publish_core_goal(user, network: Network) -> bool:
+    return can_manage_network(user, network)
+
+
+def can_view_goal_coverage(user, network: Network) -> bool:
+    return _authenticated(user) and (is_admin(user) or network.id in member_network_ids(user, NETWORK_STAFF))
+
+
+# ---------------------------------------------------------------------------- innovations
+
+
+def can_view_innovation(user, innovation) -> bool:
+    if not _authenticated(user):
+        return False
+    if innovation.visibility == "public" or is_admin(user):
+        return True
+    networks = visible_network_ids(user) or set()
+    if innovation.owner_school_id is not None:
+        if innovation.owner_school_id in member_school_ids(user):
+            return True
+        return innovation.visibility == "network" and bool(
+            {n.id for n in innovation.owner_school.networks} & networks)
+    return innovation.visibility == "network" and innovation.owner_network_id in networks
+
+
+def can_create_innovation(user, owner) -> bool:
+    if isinstance(owner, School):
+        return can_draft_goal(user, owner)
+    if isinstance(owner, Network):
+        return _authenticated(user) and (is_admin(user) or owner.id in member_network_ids(user, NETWORK_STAFF))
+    return is_admin(user)
+
+
+def can_edit_innovation(user, innovation) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user):
+        return True
+    if innovation.owner_school_id is not None:
+        return innovation.owner_school_id in member_school_ids(user, {Role.DIRECTOR}) or (
+            innovation.created_by_id == user.id and innovation.owner_school_id in member_school_ids(user))
+    if innovation.owner_network_id is not None:
+        return innovation.owner_network_id in member_network_ids(user, {Role.COORDINATOR}) or (
+            innovation.created_by_id == user.id and innovation.owner_network_id in member_network_ids(user))
+    return False

@@ -55,6 +55,82 @@ AREA_OFFICE_KIND_LABELS = {
 }
 
 
+GOAL_KIND_LABELS = {
+    "core": _l("Core goal (shared by the network)"),
+    "school": _l("School goal"),
+}
+
+GOAL_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "approved": _l("Approved"),
+    "achieved": _l("Achieved"),
+    "carried_over": _l("Carried over"),
+}
+
+INNOVATION_KIND_LABELS = {
+    "classroom_model": _l("Classroom model"),
+    "school_process_model": _l("School process model"),
+    "supervision_model": _l("Supervision model"),
+    "esao_process_model": _l("Area office process model"),
+    "early_childhood_model": _l("Early childhood model"),
+    "safety_model": _l("Safety model"),
+    "programme": _l("Programme"),
+    "information_system": _l("Information system"),
+    "teaching_approach": _l("Teaching approach"),
+}
+
+INNOVATION_OWNER_LABELS = {
+    "school": _l("School"),
+    "esao": _l("Area office"),
+    "network": _l("Network"),
+    "programme": _l("Programme"),
+}
+
+VISIBILITY_LABELS = {
+    "public": _l("Everyone on the platform"),
+    "network": _l("The owner's network"),
+    "school": _l("The owner's school only"),
+}
+
+MEETING_PERIOD_LABELS = {
+    "semester": _l("per semester"),
+    "month": _l("per month"),
+}
+
+MEETING_MODE_LABELS = {
+    "onsite": _l("Onsite"),
+    "online": _l("Online"),
+}
+
+RULE_STATUS_LABELS = {
+    "met": _l("Met"),
+    "due": _l("Due"),
+    "missed": _l("Missed"),
+}
+
+CIRCLE_ROLE_LABELS = {
+    "member": _l("Member"),
+    "facilitator": _l("Facilitator"),
+}
+
+PHASE_TEMPLATE_LABELS = {
+    "thai_plc": _l("Thai PLC cycle (problem → goal → design → teach and observe → reflect → lessons → share)"),
+    "pdca": _l("PDCA (plan → do → check → act)"),
+    "innovation": _l("The steps of an innovation"),
+}
+
+DE_STAGE_LABELS = {
+    "upstream": _l("Upstream (design)"),
+    "midstream": _l("Midstream (during)"),
+    "downstream": _l("Downstream (end)"),
+}
+
+CYCLE_STATUS_LABELS = {
+    "active": _l("In progress"),
+    "closed": _l("Closed"),
+}
+
+
 def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return ""
@@ -66,5 +142,11 @@ def register(app) -> None:
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS, SCOPE_LABELS=SCOPE_LABELS, LEVEL_LABELS=LEVEL_LABELS, SIZE_LABELS=SIZE_LABELS,
         FLAG_LABELS=FLAG_LABELS, NETWORK_KIND_LABELS=NETWORK_KIND_LABELS,
-        AREA_OFFICE_KIND_LABELS=AREA_OFFICE_KIND_LABELS,
+        AREA_OFFICE_KIND_LABELS=AREA_OFFICE_KIND_LABELS, GOAL_KIND_LABELS=GOAL_KIND_LABELS,
+        GOAL_STATUS_LABELS=GOAL_STATUS_LABELS, INNOVATION_KIND_LABELS=INNOVATION_KIND_LABELS,
+        INNOVATION_OWNER_LABELS=INNOVATION_OWNER_LABELS, VISIBILITY_LABELS=VISIBILITY_LABELS,
+        MEETING_PERIOD_LABELS=MEETING_PERIOD_LABELS, MEETING_MODE_LABELS=MEETING_MODE_LABELS,
+        RULE_STATUS_LABELS=RULE_STATUS_LABELS, CIRCLE_ROLE_LABELS=CIRCLE_ROLE_LABELS,
+        PHASE_TEMPLATE_LABELS=PHASE_TEMPLATE_LABELS, DE_STAGE_LABELS=DE_STAGE_LABELS,
+        CYCLE_STATUS_LABELS=CYCLE_STATUS_LABELS,
     )

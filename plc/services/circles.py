@@ -1,0 +1,239 @@
+"""PLC circles: creating them, members joining and leaving, norms, meetings and the meeting rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from plc import authz
+from plc.extensions import db
+from plc.i18n import AcademicTerm, academic_term
+from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
+from plc.models._types import utcnow
+from plc.models.circles import MEETING_MODES, MEETING_PERIODS
+from plc.services import audit
+
+
+class CircleError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+
+
+@dataclass
+class CircleInput:
+    name: str
+    learning_area: str | None = None
+    grade_band: str | None = None
+    description: str | None = None
+    norms: str | None = None
+    meeting_count: int = 1
+    meeting_period: str = "semester"
+
+
+def _clean(text: str | None, limit: int | None = None) -> str | None:
+    text = (text or "").strip()
+    return (text[:limit] if limit else text) or None
+
+
+def _validate(data: CircleInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if not _clean(data.name):
+        errors["name"] = [_("Give the circle a name.")]
+    if data.meeting_period not in MEETING_PERIODS:
+        errors["meeting_period"] = [_("Choose per semester or per month.")]
+    try:
+        count = int(data.meeting_count)
+    except (TypeError, ValueError):
+        count = 0
+    if not 1 <= count <= 31:
+        errors["meeting_count"] = [_("Meet at least once, at most 31 times, per period.")]
+    if errors:
+        raise CircleError(errors)
+
+
+def circles_query(user, *, school_id: int | None = None, network_id: int | None = None,
+                  mine: bool = False) -> Select:
+    query = select(Circle).where(authz.visible_circles_clause(user), Circle.archived_at.is_(None))
+    if school_id is not None:
+        query = query.where(Circle.school_id == school_id)
+    if network_id is not None:
+        query = query.where(Circle.network_id == network_id)
+    if mine:
+        today = date.today()
+        query = query.where(Circle.id.in_(select(CircleMember.circle_id).where(
+            CircleMember.user_id == user.id, CircleMember.joined_on <= today,
+            or_(CircleMember.left_on.is_(None), CircleMember.left_on > today))))
+    return query.options(selectinload(Circle.members)).order_by(Circle.name)
+
+
+def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
+    """The creator facilitates the circle and has accepted its norms."""
+    _validate(data)
+    circle = Circle(name=data.name.strip()[:200], learning_area=_clean(data.learning_area, 120),
+                    grade_band=_clean(data.grade_band, 60), description=_clean(data.description),
+                    norms=_clean(data.norms), meeting_count=int(data.meeting_count),
+                    meeting_period=data.meeting_period, created_by_id=actor.id,
+                    school=scope if isinstance(scope, School) else None,
+                    network=scope if isinstance(scope, Network) else None)
+    db.session.add(circle)
+    db.session.flush()
+    db.session.add(CircleMember(circle=circle, user_id=actor.id, role="facilitator",
+                                accepted_norms_version=circle.norms_version, accepted_norms_at=utcnow()))
+    db.session.flush()
+    authz.forget_cached_memberships()
+    return circle
+
+
+def update(actor: User, circle: Circle, data: CircleInput) -> Circle:
+    """Changing the norms asks every member to accept them again."""
+    _validate(data)
+    norms = _clean(data.norms)
+    if norms != circle.norms:
+        circle.norms = norms
+        circle.norms_version += 1
+    circle.name = data.name.strip()[:200]
+    circle.learning_area = _clean(data.learning_area, 120)
+    circle.grade_band = _clean(data.grade_band, 60)
+    circle.description = _clean(data.description)
+    circle.meeting_count = int(data.meeting_count)
+    circle.meeting_period = data.meeting_period
+    return circle
+
+
+def candidates(circle: Circle) -> list[User]:
+    """People who may join: staff of the circle's school(s) and the network's coaches and supervisors."""
+    if circle.school_id is not None:
+        schools = [circle.school_id]
+        networks = [n.id for n in circle.school.networks]
+    else:
+        schools = [s.id for s in circle.network.schools]
+        networks = [circle.network_id]
+    current = {m.user_id for m in circle.current_members()}
+    rows = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.current_clause(), User.disabled_at.is_(None))
+        .where(or_(
+            Membership.school_id.in_(schools) & Membership.role.in_([r.value for r in authz.WORKING_ROLES]),
+            Membership.network_id.in_(networks) & Membership.role.in_([r.value for r in authz.NETWORK_STAFF]),
+        ))
+        .order_by(User.name_th).distinct())
+    return [u for u in rows if u.id not in current]
+
+
+def add_member(actor: User, circle: Circle, user: User, role: str = "member") -> CircleMember:
+    if role not in ("member", "facilitator"):
+        raise CircleError({"role": [_("Choose member or facilitator.")]})
+    if circle.membership_of(user.id) is not None:
+        raise CircleError({"user_id": [_("This person is already in the circle.")]})
+    if not authz.can_join_circle(user, circle):
+        raise CircleError({"user_id": [_("Only staff of the circle's school or network can join it.")]})
+    member = CircleMember(circle=circle, user_id=user.id, role=role)
+    db.session.add(member)
+    db.session.flush()
+    authz.forget_cached_memberships()
+    audit.record("circle.member_added", actor, circle, user_id=user.id, role=role)
+    return member
+
+
+def remove_member(actor: User, circle: Circle, member: CircleMember) -> None:
+    """Leaving keeps the row with the date; a circle always keeps one facilitator."""
+    facilitators = [m for m in circle.current_members() if m.is_facilitator]
+    if member.is_facilitator and len(facilitators) == 1:
+        raise CircleError({"member": [_("Name another facilitator before this one leaves.")]})
+    member.left_on = max(date.today(), member.joined_on)
+    authz.forget_cached_memberships()
+    audit.record("circle.member_removed", actor, circle, user_id=member.user_id)
+
+
+def set_role(actor: User, circle: Circle, member: CircleMember, role: str) -> None:
+    if role not in ("member", "facilitator"):
+        raise CircleError({"role": [_("Choose member or facilitator.")]})
+    if member.is_facilitator and role == "member" and sum(m.is_facilitator for m in circle.current_members()) == 1:
+        raise CircleError({"role": [_("A circle needs at least one facilitator.")]})
+    member.role = role
+    authz.forget_cached_memberships()
+    audit.record("circle.role_changed", actor, circle, user_id=member.user_id, role=role)
+
+
+def accept_norms(user: User, circle: Circle) -> CircleMember:
+    member = circle.membership_of(user.id)
+    if member is None:
+        raise CircleError({"member": [_("Only members accept the circle's norms.")]})
+    member.accepted_norms_version = circle.norms_version
+    member.accepted_norms_at = utcnow()
+    return member
+
+
+def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mode: str = "onsite",
+                   notes: str | None = None, minutes: int | None = None, cycle=None) -> CircleMeeting:
+    errors: dict[str, list[str]] = {}
+    if not _clean(title):
+        errors["title"] = [_("Give the meeting a title.")]
+    if mode not in MEETING_MODES:
+        errors["mode"] = [_("Choose onsite or online.")]
+    if held_on is None or held_on > date.today():
+        errors["held_on"] = [_("Record meetings that have taken place (today or earlier).")]
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        errors["minutes"] = [_("Give the length in minutes.")]
+    if cycle is not None and cycle.circle_id != circle.id:
+        errors["cycle_id"] = [_("That cycle belongs to another circle.")]
+    if errors:
+        raise CircleError(errors)
+    meeting = CircleMeeting(circle=circle, held_on=held_on, title=title.strip()[:200], mode=mode,
+                            notes=_clean(notes), minutes=minutes, cycle=cycle, recorded_by_id=actor.id)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+@dataclass
+class RuleStatus:
+    """The meeting rule for one period: ``met``, ``due`` (period still open) or ``missed``."""
+
+    label: str
+    starts_on: date
+    ends_on: date
+    held: int
+    required: int
+    status: str
+
+
+def _period(day: date, kind: str) -> tuple[str, date, date]:
+    if kind == "month":
+        start = day.replace(day=1)
+        end = (start.replace(month=start.month % 12 + 1, year=start.year + start.month // 12))
+        from datetime import timedelta
+
+        return f"{start.month}/{start.year + 543}", start, end - timedelta(days=1)
+    term: AcademicTerm = academic_term(day)
+    return str(term), term.starts_on, term.ends_on
+
+
+def meeting_rule(circle: Circle, today: date | None = None, periods: int = 2) -> list[RuleStatus]:
+    """The current period and the ones before it, newest first."""
+    from datetime import timedelta
+
+    today = today or date.today()
+    held_dates = [m.held_on for m in circle.meetings]
+    statuses = []
+    day = today
+    created_on = circle.created_at.date() if circle.created_at else None
+    for _index in range(periods):
+        label, start, end = _period(day, circle.meeting_period)
+        if created_on and end < created_on and statuses:
+            break  # the circle did not exist yet
+        held = sum(start <= d <= end for d in held_dates)
+        if held >= circle.meeting_count:
+            status = "met"
+        elif end >= today:
+            status = "due"
+        else:
+            status = "missed"
+        statuses.append(RuleStatus(label, start, end, held, circle.meeting_count, status))
+        day = start - timedelta(days=1)
+    return statuses

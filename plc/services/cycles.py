@@ -1,0 +1,216 @@
+"""PLC cycles: started in a circle, tied to school goals and innovation steps, moved through the
+phases of a template, reviewed at DE checkpoints, and closed only with lessons learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from plc import authz
+from plc.extensions import db
+from plc.models import (Circle, Cycle, CyclePhase, DECheckpoint, InnovationStep, InnovationVersion, LessonsLearned,
+                        SchoolGoal, User)
+from plc.models._types import utcnow
+from plc.models.cycles import DE_STAGES
+from plc.services import audit
+
+# The default Thai PLC cycle (DOMAIN §3) and PDCA. Innovation templates take the model's steps.
+PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
+    "thai_plc": [
+        ("problem", "ระบุปัญหา", "Identify the problem"),
+        ("goal", "กำหนดเป้าหมาย", "Set the goal"),
+        ("design", "ออกแบบการจัดการเรียนรู้", "Design the lesson"),
+        ("teach", "สอนและสังเกตการสอน", "Teach and observe"),
+        ("reflect", "สะท้อนผล", "Reflect"),
+        ("lessons", "ถอดบทเรียน", "Lessons learned"),
+        ("share", "แลกเปลี่ยนเรียนรู้และเผยแพร่", "Share"),
+    ],
+    "pdca": [
+        ("plan", "วางแผน (Plan)", "Plan"),
+        ("do", "ลงมือปฏิบัติ (Do)", "Do"),
+        ("check", "ตรวจสอบ (Check)", "Check"),
+        ("act", "ปรับปรุงและพัฒนา (Act)", "Act"),
+    ],
+}
+
+TARGET_GROUPS = ("เก่ง", "กลาง", "อ่อน")
+
+
+class CycleError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+
+
+@dataclass
+class CycleInput:
+    title: str
+    problem: str
+    goal_ids: list[int]
+    template: str = "thai_plc"
+    template_version_id: int | None = None
+    innovation_version_ids: list[int] = field(default_factory=list)
+    step_ids: list[int] = field(default_factory=list)
+    challenge_issues: str | None = None
+    target_grade: str | None = None
+    target_class_size: int | None = None
+    target_groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LessonsInput:
+    results: str
+    picture_of_success: str
+    problems: str
+    conditions: str
+    next_steps: str
+
+
+def _clean(text: str | None, limit: int | None = None) -> str | None:
+    text = (text or "").strip()
+    return (text[:limit] if limit else text) or None
+
+
+def cycles_query(user, *, circle_id: int | None = None, status: str | None = None) -> Select:
+    query = select(Cycle).join(Cycle.circle).where(authz.visible_circles_clause(user))
+    if circle_id is not None:
+        query = query.where(Cycle.circle_id == circle_id)
+    if status:
+        query = query.where(Cycle.status == status)
+    return query.order_by(Cycle.created_at.desc())
+
+
+def goals_for_circle(circle: Circle) -> Select:
+    """Goals a cycle of this circle may serve: its school's goals, or (network circle) the goals of
+    the network's schools and the network's core goals."""
+    if circle.school_id is not None:
+        where = SchoolGoal.school_id == circle.school_id
+    else:
+        where = SchoolGoal.school_id.in_([s.id for s in circle.network.schools])
+    return (select(SchoolGoal).where(where, SchoolGoal.status.in_(("draft", "approved")))
+            .order_by(SchoolGoal.academic_year_be.desc(), SchoolGoal.id))
+
+
+def phase_plan(template: str, template_version: InnovationVersion | None) -> list[tuple[str, str, str, int | None]]:
+    if template == "innovation":
+        return [(f"step-{s.position}", s.label("th"), s.label("en"), s.id) for s in template_version.top_steps]
+    return [(key, th, en, None) for key, th, en in PHASE_TEMPLATES[template]]
+
+
+def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
+    errors: dict[str, list[str]] = {}
+    if not _clean(data.title):
+        errors["title"] = [_("Give the cycle a title.")]
+    if not _clean(data.problem):
+        errors["problem"] = [_("Describe the problem or focus of the cycle.")]
+    allowed_goals = {g.id: g for g in db.session.scalars(goals_for_circle(circle))}
+    goal_ids = list(dict.fromkeys(data.goal_ids or []))
+    if not goal_ids:
+        errors["goal_ids"] = [_("Link the cycle to at least one school goal.")]
+    elif any(goal_id not in allowed_goals for goal_id in goal_ids):
+        errors["goal_ids"] = [_("Choose goals of this circle's school or network.")]
+    versions = list(db.session.scalars(select(InnovationVersion).where(
+        InnovationVersion.id.in_(data.innovation_version_ids or []))))
+    if len(versions) != len(set(data.innovation_version_ids or [])) or not all(
+            authz.can_view_innovation(actor, v.innovation) for v in versions):
+        errors["innovation_version_ids"] = [_("Choose innovations from the library.")]
+    steps = list(db.session.scalars(select(InnovationStep).where(InnovationStep.id.in_(data.step_ids or []))))
+    version_ids = {v.id for v in versions}
+    if len(steps) != len(set(data.step_ids or [])) or any(s.version_id not in version_ids for s in steps):
+        errors["step_ids"] = [_("Choose steps of the innovations this cycle applies.")]
+    template_version = None
+    if data.template == "innovation":
+        template_version = db.session.get(InnovationVersion, data.template_version_id or 0)
+        if template_version is None or template_version.id not in version_ids:
+            errors["template_version_id"] = [_("To follow an innovation's steps, apply that innovation.")]
+        elif not template_version.top_steps:
+            errors["template_version_id"] = [_("This innovation has no steps to follow; choose another template.")]
+    elif data.template not in PHASE_TEMPLATES:
+        errors["template"] = [_("Choose a phase template.")]
+    groups = [g.strip()[:30] for g in (data.target_groups or []) if g and g.strip()]
+    size = data.target_class_size
+    if size is not None and not 1 <= int(size) <= 500:
+        errors["target_class_size"] = [_("Give the class size as a number of students.")]
+    if errors:
+        raise CycleError(errors)
+
+    cycle = Cycle(circle=circle, title=data.title.strip()[:200], problem=data.problem.strip(),
+                  challenge_issues=_clean(data.challenge_issues), target_grade=_clean(data.target_grade, 60),
+                  target_class_size=size, target_groups=groups, template=data.template,
+                  template_version=template_version, created_by_id=actor.id,
+                  goals=[allowed_goals[i] for i in goal_ids], innovation_versions=versions, steps=steps)
+    db.session.add(cycle)
+    for position, (key, name_th, name_en, step_id) in enumerate(phase_plan(data.template, template_version), 1):
+        cycle.phases.append(CyclePhase(position=position, key=key, name_th=name_th[:300], name_en=name_en[:300],
+                                       step_id=step_id, started_on=date.today() if position == 1 else None))
+    db.session.flush()
+    audit.record("cycle.created", actor, cycle, circle_id=circle.id)
+    return cycle
+
+
+def _require_open(cycle: Cycle) -> None:
+    if cycle.is_closed:
+        raise CycleError({"cycle": [_("This cycle is closed.")]})
+
+
+def advance(actor: User, cycle: Cycle, on: date | None = None) -> CyclePhase | None:
+    """Ends the current phase and starts the next; returns the new phase (None after the last)."""
+    _require_open(cycle)
+    on = on or date.today()
+    current = cycle.current_phase
+    if current is None:
+        raise CycleError({"phase": [_("Every phase is done. Record the lessons learned to close the cycle.")]})
+    current.ended_on = max(on, current.started_on)
+    following = next((p for p in cycle.phases if p.position == current.position + 1), None)
+    if following is not None:
+        following.started_on = current.ended_on
+    db.session.flush()
+    return following
+
+
+def add_checkpoint(actor: User, cycle: Cycle, *, stage: str, held_on: date | None = None, reviewed: str | None = None,
+                   monitored: str | None = None, evaluated: str | None = None,
+                   changed: str | None = None) -> DECheckpoint:
+    _require_open(cycle)
+    errors: dict[str, list[str]] = {}
+    if stage not in DE_STAGES:
+        errors["stage"] = [_("Choose upstream, midstream or downstream.")]
+    if not any(_clean(t) for t in (reviewed, monitored, evaluated, changed)):
+        errors["reviewed"] = [_("Write what was reviewed, monitored, evaluated or changed.")]
+    if held_on is not None and held_on > date.today():
+        errors["held_on"] = [_("A checkpoint is recorded on or after the day it took place.")]
+    if errors:
+        raise CycleError(errors)
+    checkpoint = DECheckpoint(cycle=cycle, stage=stage, held_on=held_on or date.today(), reviewed=_clean(reviewed),
+                              monitored=_clean(monitored), evaluated=_clean(evaluated), changed=_clean(changed),
+                              recorded_by_id=actor.id)
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def close(actor: User, cycle: Cycle, lessons: LessonsInput) -> Cycle:
+    """Closing needs every part of the lessons-learned record (ถอดบทเรียน)."""
+    _require_open(cycle)
+    labels = {"results": _("results"), "picture_of_success": _("picture of success"),
+              "problems": _("problems and obstacles"), "conditions": _("conditions for success"),
+              "next_steps": _("next steps")}
+    errors = {name: [_("Write the %(part)s.", part=label)] for name, label in labels.items()
+              if not _clean(getattr(lessons, name))}
+    if errors:
+        raise CycleError(errors)
+    cycle.lessons = LessonsLearned(results=lessons.results.strip(), picture_of_success=lessons.picture_of_success.strip(),
+                                   problems=lessons.problems.strip(), conditions=lessons.conditions.strip(),
+                                   next_steps=lessons.next_steps.strip(), recorded_by_id=actor.id)
+    today = date.today()
+    for phase in cycle.phases:
+        if phase.started_on and not phase.ended_on:
+            phase.ended_on = max(today, phase.started_on)
+    cycle.status = "closed"
+    cycle.closed_at = utcnow()
+    db.session.flush()
+    audit.record("cycle.closed", actor, cycle)
+    return cycle

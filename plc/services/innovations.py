@@ -1,0 +1,204 @@
+"""The innovation library: browsing within what the user may see, adding a school's or network's
+own model, editing as a new version, and where each model is used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+
+from plc import authz
+from plc.extensions import db
+from plc.models import Innovation, InnovationStep, InnovationVersion, Network, School, User
+from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
+from plc.services import audit
+
+
+class InnovationError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+
+
+@dataclass
+class StepInput:
+    text_th: str
+    code: str | None = None
+    label_en: str | None = None
+    text_en: str | None = None
+    substeps: list[StepInput] = field(default_factory=list)
+
+
+@dataclass
+class VersionInput:
+    name_th: str
+    name: str | None = None
+    name_en: str | None = None
+    description_th: str | None = None
+    description_en: str | None = None
+    notes: str | None = None
+    steps: list[StepInput] = field(default_factory=list)
+    change_note: str | None = None
+
+
+def _clean(text: str | None, limit: int | None = None) -> str | None:
+    text = (text or "").strip()
+    return (text[:limit] if limit else text) or None
+
+
+def visibility_clause(user):
+    """Public models, plus those shared within the user's schools or networks."""
+    if authz.is_admin(user):
+        return True
+    schools = authz.member_school_ids(user)
+    networks = authz.visible_network_ids(user) or set()
+    return or_(
+        Innovation.visibility == "public",
+        Innovation.owner_school_id.in_(schools) if schools else False,
+        (Innovation.visibility == "network") & (
+            Innovation.owner_network_id.in_(networks) if networks else False),
+        (Innovation.visibility == "network") & Innovation.owner_school_id.in_(
+            select(School.id).where(School.networks.any(Network.id.in_(networks)))) if networks else False,
+    )
+
+
+def innovations_query(user, *, q: str | None = None, kind: str | None = None, owner: str | None = None) -> Select:
+    latest = (select(InnovationVersion.innovation_id, func.max(InnovationVersion.number).label("number"))
+              .group_by(InnovationVersion.innovation_id).subquery())
+    query = (select(Innovation)
+             .join(latest, latest.c.innovation_id == Innovation.id)
+             .join(InnovationVersion, (InnovationVersion.innovation_id == Innovation.id)
+                   & (InnovationVersion.number == latest.c.number))
+             .where(visibility_clause(user)))
+    if q:
+        pattern = f"%{q.strip()}%"
+        step_match = select(InnovationStep.version_id).where(or_(
+            InnovationStep.text_th.ilike(pattern), InnovationStep.label_en.ilike(pattern)))
+        query = query.where(or_(
+            InnovationVersion.name_th.ilike(pattern), InnovationVersion.name.ilike(pattern),
+            InnovationVersion.name_en.ilike(pattern), InnovationVersion.description_th.ilike(pattern),
+            InnovationVersion.description_en.ilike(pattern), Innovation.owner_name_th.ilike(pattern),
+            InnovationVersion.id.in_(step_match)))
+    if kind:
+        query = query.where(Innovation.kind == kind)
+    if owner:
+        query = query.where(Innovation.owner_level == owner)
+    return query.order_by(InnovationVersion.name)
+
+
+def _validate(data: VersionInput, kind: str | None = None, visibility: str | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not _clean(data.name_th):
+        errors["name_th"] = [_("Give the innovation a Thai name.")]
+    if kind is not None and kind not in INNOVATION_KINDS:
+        errors["kind"] = [_("Choose a kind from the list.")]
+    if visibility is not None and visibility not in INNOVATION_VISIBILITIES:
+        errors["visibility"] = [_("Choose who can see it.")]
+    for index, step in enumerate(data.steps, start=1):
+        if not _clean(step.text_th):
+            errors.setdefault("steps", []).append(_("Step %(n)d needs a Thai description.", n=index))
+        for sub in step.substeps:
+            if not _clean(sub.text_th):
+                errors.setdefault("steps", []).append(_("A sub-step of step %(n)d is empty.", n=index))
+    if len(data.steps) > 40:
+        errors["steps"] = [_("At most 40 steps.")]
+    if errors:
+        raise InnovationError(errors)
+
+
+def _add_steps(version: InnovationVersion, steps: list[StepInput]) -> None:
+    position = 0
+
+    def add(step: StepInput, number: int, parent: InnovationStep | None) -> None:
+        nonlocal position
+        position += 1
+        row = InnovationStep(version=version, parent=parent, position=position, number=number,
+                             code=_clean(step.code, 60), label_en=_clean(step.label_en, 200),
+                             text_th=step.text_th.strip(), text_en=_clean(step.text_en))
+        db.session.add(row)
+        for sub_number, sub in enumerate(step.substeps, start=1):
+            add(sub, sub_number, row)
+
+    for number, step in enumerate(steps, start=1):
+        add(step, number, None)
+
+
+def _new_version(innovation: Innovation, data: VersionInput, actor: User | None, number: int) -> InnovationVersion:
+    version = InnovationVersion(
+        innovation=innovation, number=number, name=_clean(data.name, 200) or data.name_th.strip()[:200],
+        name_th=data.name_th.strip()[:300], name_en=_clean(data.name_en, 300),
+        description_th=_clean(data.description_th), description_en=_clean(data.description_en),
+        notes=_clean(data.notes), change_note=_clean(data.change_note, 300),
+        created_by_id=getattr(actor, "id", None))
+    db.session.add(version)
+    _add_steps(version, data.steps)
+    db.session.flush()
+    return version
+
+
+def slug_for(name: str) -> str:
+    import re
+    import secrets
+
+    ascii_part = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50]
+    return f"{ascii_part or 'innovation'}-{secrets.token_hex(3)}"
+
+
+def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput,
+           policy_area: str | None = None) -> Innovation:
+    """A school's or network's own model (``owner`` is a School or Network), version 1."""
+    _validate(data, kind, visibility)
+    innovation = Innovation(
+        slug=slug_for(data.name or data.name_en or data.name_th), kind=kind, visibility=visibility,
+        policy_area=_clean(policy_area, 200), created_by_id=actor.id,
+        owner_level="school" if isinstance(owner, School) else "network",
+        owner_school=owner if isinstance(owner, School) else None,
+        owner_network=owner if isinstance(owner, Network) else None,
+        owner_name_th=owner.name_th)
+    db.session.add(innovation)
+    db.session.flush()
+    _new_version(innovation, data, actor, 1)
+    audit.record("innovation.created", actor, innovation)
+    return innovation
+
+
+def revise(actor: User, innovation: Innovation, data: VersionInput) -> InnovationVersion:
+    """Editing never rewrites a version that cycles may point at: it adds the next one."""
+    _validate(data)
+    version = _new_version(innovation, data, actor, innovation.current.number + 1)
+    db.session.refresh(innovation)
+    audit.record("innovation.revised", actor, innovation, version=version.number)
+    return version
+
+
+@dataclass
+class Usage:
+    cycles: list
+    schools: list[School]
+
+
+def usage(user, innovation: Innovation) -> Usage:
+    """Cycles (that the user may see) applying any version, and the schools whose circles use it."""
+    from plc.models import Circle, Cycle
+    from plc.models.cycles import cycle_innovation_version
+
+    version_ids = [v.id for v in innovation.versions]
+    cycles = list(db.session.scalars(
+        select(Cycle).join(cycle_innovation_version, cycle_innovation_version.c.cycle_id == Cycle.id)
+        .where(cycle_innovation_version.c.innovation_version_id.in_(version_ids))
+        .where(authz.visible_circles_clause(user)).join(Cycle.circle)
+        .order_by(Cycle.created_at.desc()).distinct()))
+    schools: dict[int, School] = {}
+    for cycle in cycles:
+        circle: Circle = cycle.circle
+        for school in ([circle.school] if circle.school else circle.network.schools):
+            if authz.can_view_school(user, school):
+                schools[school.id] = school
+    return Usage(cycles=cycles, schools=sorted(schools.values(), key=lambda s: s.name_th))
+
+
+def steps_from_yaml(items: list[dict] | None) -> list[StepInput]:
+    return [StepInput(text_th=str(item.get("text_th") or item.get("label_en") or ""), code=item.get("code"),
+                      label_en=item.get("label_en"), text_en=item.get("text_en"),
+                      substeps=steps_from_yaml(item.get("substeps"))) for item in (items or [])]
