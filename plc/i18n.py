@@ -26,6 +26,8 @@ EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep"
 def select_locale() -> str:
     """``?lang=`` wins and is remembered in the session; then the user's setting; then Thai."""
     supported = current_app.config["PLC_LOCALES"]
+    if not has_request_context():  # CLI commands and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     requested = request.args.get("lang")
     if requested in supported:
         session["lang"] = requested
