@@ -11,7 +11,7 @@ export PLC_PROFILE=scaled FLASK_APP=wsgi:app
 PORTS=${PLC_PORTS:-"5001 5002"}
 BIN=.venv/bin
 
-"$BIN/pybabel" compile -d plc/translations -f -q
+"$BIN/pybabel" compile -d plc/translations -f >/dev/null
 "$BIN/flask" db upgrade            # once per deploy, never at worker start
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
