@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from plc import extensions, i18n, labels, security
+    from plc import extensions, i18n, labels, rendering, security
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.register(app)
     labels.register(app)
+    rendering.register(app)
     security.register(app)
 
     from plc import models  # noqa: F401  (registers every table on the metadata)
