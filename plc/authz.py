@@ -508,7 +508,7 @@ def can_view_innovation(user, innovation) -> bool:
         return True
     networks = visible_network_ids(user) or set()
     if innovation.owner_school_id is not None:
-        if innovation.owner_school_id in member_school_ids(user):
+        if innovation.owner_school_id in member_school_ids(user) | (school_ids_with_visible_members(user) or set()):
             return True
         return innovation.visibility == "network" and bool(
             {n.id for n in innovation.owner_school.networks} & networks)
@@ -535,3 +535,150 @@ def can_edit_innovation(user, innovation) -> bool:
         return innovation.owner_network_id in member_network_ids(user, {Role.COORDINATOR}) or (
             innovation.created_by_id == user.id and innovation.owner_network_id in member_network_ids(user))
     return False
+
+
+# ---------------------------------------------------------------------------- lesson plans
+# Visibility tiers: private (author), circle (the plan's circle), school (author's school staff),
+# network (everyone in the school's networks), public (everyone logged in; showcase).
+
+
+def visible_plans_clause(user):
+    from sqlalchemy import or_
+
+    from plc.models import LessonPlan
+    from plc.models.org import network_school
+
+    if is_admin(user):
+        return True
+    if not _authenticated(user):
+        return False
+    schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
+    networks = visible_network_ids(user) or set()
+    circles = _current_circle_ids(user)
+    network_schools = select(network_school.c.school_id).where(network_school.c.network_id.in_(networks))
+    return or_(
+        LessonPlan.author_id == user.id,
+        LessonPlan.visibility == "public",
+        (LessonPlan.visibility == "circle") & scope_filter(LessonPlan.circle_id, circles),
+        LessonPlan.visibility.in_(("school", "network")) & scope_filter(LessonPlan.school_id, schools),
+        (LessonPlan.visibility == "network") & LessonPlan.school_id.in_(network_schools),
+    )
+
+
+def can_view_plan(user, plan) -> bool:
+    if not _authenticated(user) or plan.deleted_at is not None:
+        return False
+    if is_admin(user) or plan.author_id == user.id or plan.visibility == "public":
+        return True
+    if plan.visibility == "circle":
+        return plan.circle_id in _current_circle_ids(user)
+    schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
+    if plan.visibility in ("school", "network") and plan.school_id in schools:
+        return True
+    if plan.visibility == "network" and plan.school is not None:
+        return bool({n.id for n in plan.school.networks} & (visible_network_ids(user) or set()))
+    return False
+
+
+def can_edit_plan(user, plan) -> bool:
+    """The author writes the plan; colleagues comment or fork it."""
+    return _authenticated(user) and plan.deleted_at is None and (plan.author_id == user.id or is_admin(user))
+
+
+def can_comment_plan(user, plan) -> bool:
+    return can_view_plan(user, plan)
+
+
+def can_fork_plan(user, plan) -> bool:
+    return can_view_plan(user, plan)
+
+
+def can_showcase_plan(user, plan) -> bool:
+    """Coordinators mark good practice (วิธีปฏิบัติที่ดี) from their networks' schools."""
+    if not can_view_plan(user, plan):
+        return False
+    if is_admin(user):
+        return True
+    return plan.school_id is not None and plan.school_id in school_ids_of_networks(
+        member_network_ids(user, {Role.COORDINATOR}))
+
+
+# ---------------------------------------------------------------------------- reflections
+# Reflection text is private by default; "pair" adds the coach–teacher partner, "circle" the
+# members of the cycle's circle. Directors and coordinators see only that reflections exist.
+
+
+def visible_reflections_clause(user):
+    from sqlalchemy import or_
+
+    from plc.models import Cycle, Reflection
+
+    if not _authenticated(user):
+        return False
+    circles = _current_circle_ids(user)
+    circle_cycles = select(Cycle.id).where(Cycle.circle_id.in_(circles)) if circles else None
+    return or_(
+        Reflection.author_id == user.id,
+        (Reflection.partner_id == user.id) & Reflection.visibility.in_(("pair", "circle"))
+        & (Reflection.status == "shared"),
+        (Reflection.visibility == "circle") & (Reflection.status == "shared")
+        & (Reflection.cycle_id.in_(circle_cycles) if circle_cycles is not None else False),
+    )
+
+
+def can_read_reflection(user, reflection) -> bool:
+    if not _authenticated(user):
+        return False
+    if reflection.author_id == user.id:
+        return True
+    if reflection.status != "shared":
+        return False
+    if reflection.visibility in ("pair", "circle") and reflection.partner_id == user.id:
+        return True
+    return reflection.visibility == "circle" and reflection.cycle.circle_id in _current_circle_ids(user)
+
+
+def can_edit_reflection(user, reflection) -> bool:
+    return _authenticated(user) and reflection.author_id == user.id
+
+
+def can_give_feedback(user, reflection) -> bool:
+    return can_read_reflection(user, reflection)
+
+
+def can_count_reflections(user, cycle) -> bool:
+    """Who sees how many reflections a cycle has (never their text): anyone who sees the cycle."""
+    return can_view_cycle(user, cycle)
+
+
+# ---------------------------------------------------------------------------- coaching visits
+
+
+def can_coach(user, teacher, school) -> bool:
+    """Coaches and supervisors visit teachers of their school or of their networks' schools."""
+    if not _authenticated(user) or teacher.id == user.id:
+        return False
+    if school.id not in {m.school_id for m in teacher.current_memberships() if m.school_id}:
+        return False
+    if is_admin(user):
+        return True
+    coaching_schools = member_school_ids(user, {Role.COACH, Role.DIRECTOR}) | school_ids_of_networks(
+        member_network_ids(user, {Role.COACH, Role.SUPERVISOR}))
+    area = member_area_office_ids(user, {Role.SUPERVISOR})
+    return school.id in coaching_schools or school.area_office_id in area
+
+
+def can_view_visit(user, visit) -> bool:
+    if not _authenticated(user):
+        return False
+    return user.id in (visit.coach_id, visit.teacher_id) or is_admin(user) or visit.school_id in (
+        managed_school_ids(user) or set())
+
+
+def can_edit_visit(user, visit) -> bool:
+    return _authenticated(user) and user.id in (visit.coach_id, visit.teacher_id)
+
+
+def can_view_visit_coverage(user, school) -> bool:
+    return _authenticated(user) and (can_manage_school(user, school) or school.id in (
+        school_ids_of_networks(member_network_ids(user, {Role.COACH, Role.SUPERVISOR}))))

@@ -12,7 +12,7 @@ seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 
 @seed.command("reference")
 def seed_reference_command() -> None:
-    """Regions, provinces, affiliations and the area offices named in the source documents."""
+    """Regions, provinces, affiliations, area offices, focus areas and the innovation library."""
     from plc.seeding import seed_reference
 
     counts = seed_reference()
@@ -22,7 +22,8 @@ def seed_reference_command() -> None:
 
 @seed.command("demo")
 def seed_demo_command() -> None:
-    """Reference data plus two demo networks, their schools and fictional people."""
+    """Reference data plus two demo networks, their schools, fictional people and their PLC work
+    (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned)."""
     from plc.seeding import DEMO_PASSWORD, seed_demo
 
     counts = seed_demo()

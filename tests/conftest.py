@@ -49,8 +49,26 @@ def make_app(tmp_path_factory, **overrides):
     return create_app(config)
 
 
+def compile_catalogues() -> None:
+    """Pages are tested in Thai: compile the catalogues as `make test` does, in case pytest runs alone."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parents[1] / "plc" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    compile_catalogues()
     app = make_app(tmp_path_factory)
     with app.app_context():
         db.drop_all()

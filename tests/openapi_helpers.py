@@ -58,21 +58,37 @@ class ResponseChecker:
 
     # ------------------------------------------------------------------ $ref and schemas
 
-    def resolve(self, node, _seen: tuple[str, ...] = ()):
-        """``node`` with every local ``$ref`` replaced by its target (refuses cycles)."""
+    def resolve(self, node, _seen: tuple[str, ...] = (), *, keep_cycles: bool = False):
+        """``node`` with every local ``$ref`` replaced by its target. A reference back to a schema
+        being resolved (a recursive schema such as steps with sub-steps) is refused, or with
+        ``keep_cycles`` left in place for the validator to follow."""
         if isinstance(node, list):
-            return [self.resolve(item, _seen) for item in node]
+            return [self.resolve(item, _seen, keep_cycles=keep_cycles) for item in node]
         if not isinstance(node, dict):
             return node
         if "$ref" in node:
             ref = node["$ref"]
             assert ref.startswith("#/"), f"only local references are expected, got {ref}"
-            assert ref not in _seen, f"cyclic reference {ref}"
-            target = self.spec
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return self.resolve(target, (*_seen, ref))
-        return {key: self.resolve(value, _seen) for key, value in node.items()}
+            if ref in _seen:
+                assert keep_cycles, f"cyclic reference {ref}"
+                return {"$ref": ref}
+            return self.resolve(self._target(ref), (*_seen, ref), keep_cycles=keep_cycles)
+        return {key: self.resolve(value, _seen, keep_cycles=keep_cycles) for key, value in node.items()}
+
+    def _target(self, ref: str):
+        target = self.spec
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
+
+    @staticmethod
+    def _refs(node) -> set[str]:
+        if isinstance(node, list):
+            return set().union(*(ResponseChecker._refs(item) for item in node)) if node else set()
+        if not isinstance(node, dict):
+            return set()
+        found = {node["$ref"]} if "$ref" in node else set()
+        return found.union(*(ResponseChecker._refs(value) for value in node.values()))
 
     @staticmethod
     def _tighten(schema):
@@ -93,7 +109,20 @@ class ResponseChecker:
     def validator(self, schema: dict) -> OAS30ReadValidator:
         key = json.dumps(schema, sort_keys=True)
         if key not in self._validators:
-            resolved = self._tighten(self.resolve(copy.deepcopy(schema)))
+            resolved = self._tighten(self.resolve(copy.deepcopy(schema), keep_cycles=True))
+            # Recursive schemas keep their references: the document's schemas travel along (tightened
+            # like the rest) so that the validator can follow them, as deep as the data goes.
+            pending, carried = self._refs(resolved), {}
+            while pending:
+                ref = pending.pop()
+                name = ref.rsplit("/", 1)[-1]
+                assert ref == f"#/components/schemas/{name}", f"unexpected recursive reference {ref}"
+                if name not in carried:
+                    carried[name] = self._tighten(self.resolve(copy.deepcopy(self._target(ref)), (ref,),
+                                                               keep_cycles=True))
+                    pending |= self._refs(carried[name]) - {f"#/components/schemas/{n}" for n in carried}
+            if carried:
+                resolved = {**resolved, "components": {"schemas": carried}}
             OAS30ReadValidator.check_schema(resolved)
             self._validators[key] = OAS30ReadValidator(resolved, format_checker=oas30_format_checker)
         return self._validators[key]
@@ -140,7 +169,7 @@ class ResponseChecker:
                 f"{where}: status {status} is not declared for {method} {doc_path} "
                 f"(declared: {sorted(k for k in declared if k != 'default')})"
             )
-            expected = self.resolve(declared[str(status)])
+            expected = self.resolve(declared[str(status)], keep_cycles=True)
         content = expected.get("content") or {}
         if not content:
             assert response.get_data() == b"", f"{where}: declared without a body but has one"
@@ -182,3 +211,16 @@ class ApiClient:
 
     def put(self, path: str, **kwargs):
         return self.open("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs):
+        return self.open("PATCH", path, **kwargs)
+
+
+def concrete_path(path: str, values: dict[str, int]) -> str:
+    """``/api/v1/goals/{goal_id}`` → ``/api/v1/goals/7``; every parameter must have a value."""
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        assert name in values, f"no value for the path parameter {name} of {path}"
+        return str(values[name])
+
+    return re.sub(r"\{([^{}]+)\}", value, path)

@@ -19,10 +19,12 @@ from tests.openapi_helpers import (
     ApiClient,
     ResponseChecker,
     api_rules,
+    concrete_path,
     is_protected,
     openapi_path,
     operations,
 )
+from tests.plc_helpers import build_plc_work
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
@@ -290,22 +292,24 @@ def test_successful_logins_do_not_count_towards_the_account_limit(api, world):
 # ---------------------------------------------------------------------------- authentication
 
 
-def _concrete(path: str, world) -> str:
-    return (path.replace("{school_id}", str(world.school_a.id))
-            .replace("{network_id}", str(world.n1.id)))
+@pytest.fixture
+def path_values(world, in_db) -> dict[str, int]:
+    """A real object for every path parameter of the document, so that every GET can answer 200."""
+    return {"school_id": world.school_a.id, "network_id": world.n1.id, **build_plc_work(in_db, world)}
 
 
-def _protected_operations(spec, world):
-    found = [(method, _concrete(path, world)) for path, method, op in operations(spec) if is_protected(spec, op)]
+def _protected_operations(spec, path_values):
+    found = [(method, concrete_path(path, path_values))
+             for path, method, op in operations(spec) if is_protected(spec, op)]
     assert len(found) >= 6
     return found
 
 
-def test_every_protected_endpoint_refuses_missing_and_garbage_tokens(api, spec, world, token_for):
+def test_every_protected_endpoint_refuses_missing_and_garbage_tokens(api, spec, path_values, token_for):
     valid = token_for("admin")
     garbage = ["", "Bearer", "Bearer ", "Bearer not-a-token", f"Basic {valid}", f"Token {valid}", valid,
                f"Bearer {valid}x", f"Bearer {valid[:-1]}"]
-    for method, path in _protected_operations(spec, world):
+    for method, path in _protected_operations(spec, path_values):
         body = assert_error(api.open(method, path), 401, "unauthorized")
         assert body["fields"] == {}
         for header in garbage:
@@ -313,15 +317,15 @@ def test_every_protected_endpoint_refuses_missing_and_garbage_tokens(api, spec, 
             assert_error(response, 401, "unauthorized")
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
     # The valid token itself works on every GET.
-    for method, path in _protected_operations(spec, world):
+    for method, path in _protected_operations(spec, path_values):
         if method == "GET":
             assert api.open(method, path, token=valid).status_code == 200, path
 
 
-def test_every_protected_endpoint_refuses_an_expired_token(api, spec, world, token_for, in_db):
+def test_every_protected_endpoint_refuses_an_expired_token(api, spec, world, path_values, token_for, in_db):
     token = token_for("admin")
     expire_tokens(in_db, world.admin)
-    for method, path in _protected_operations(spec, world):
+    for method, path in _protected_operations(spec, path_values):
         assert_error(api.open(method, path, token=token), 401, "unauthorized")
 
 

@@ -16,4 +16,8 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html", dashboard=org.dashboard(current_user))
+    from plc.blueprints.circles import my_work
+
+    my_circles, my_cycles = my_work(current_user)
+    return render_template("main/home.html", dashboard=org.dashboard(current_user), my_circles=my_circles,
+                           my_cycles=my_cycles)

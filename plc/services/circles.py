@@ -182,6 +182,8 @@ def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mo
         errors["minutes"] = [_("Give the length in minutes.")]
     if cycle is not None and cycle.circle_id != circle.id:
         errors["cycle_id"] = [_("That cycle belongs to another circle.")]
+    elif cycle is not None and cycle.is_closed:
+        errors["cycle_id"] = [_("This cycle is closed.")]
     if errors:
         raise CircleError(errors)
     meeting = CircleMeeting(circle=circle, held_on=held_on, title=title.strip()[:200], mode=mode,

@@ -51,7 +51,7 @@ def visibility_clause(user):
     """Public models, plus those shared within the user's schools or networks."""
     if authz.is_admin(user):
         return True
-    schools = authz.member_school_ids(user)
+    schools = authz.member_school_ids(user) | (authz.school_ids_with_visible_members(user) or set())
     networks = authz.visible_network_ids(user) or set()
     return or_(
         Innovation.visibility == "public",
@@ -149,6 +149,9 @@ def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput
            policy_area: str | None = None) -> Innovation:
     """A school's or network's own model (``owner`` is a School or Network), version 1."""
     _validate(data, kind, visibility)
+    if isinstance(owner, Network) and visibility == "school":
+        # authz.can_view_innovation would show it to nobody in the network.
+        raise InnovationError({"visibility": [_("A network's innovation is shared with the network or with everyone.")]})
     innovation = Innovation(
         slug=slug_for(data.name or data.name_en or data.name_th), kind=kind, visibility=visibility,
         policy_area=_clean(policy_area, 200), created_by_id=actor.id,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
+from plc.i18n import to_local
 from plc.models import Cycle
 from plc.models._types import utcnow
 
@@ -26,10 +27,16 @@ class TimelineEntry:
     anchor: str | None = None  # id of the section of the cycle page with the full record
 
     @property
-    def sort_key(self) -> datetime:
+    def sort_key(self) -> tuple[date, int, datetime]:
+        """By day (Bangkok), then by kind within a day (a cycle starts before its first phase), then
+        by time where there is one."""
         if isinstance(self.when, datetime):
-            return self.when.replace(tzinfo=None)
-        return datetime(self.when.year, self.when.month, self.when.day)
+            local = to_local(self.when)
+            return local.date(), KIND_ORDER.get(self.kind, 50), local.replace(tzinfo=None)
+        return self.when, KIND_ORDER.get(self.kind, 50), datetime(self.when.year, self.when.month, self.when.day)
+
+
+KIND_ORDER = {"created": 0, "phase": 10, "meeting": 20, "checkpoint": 30, "outcome": 40, "lessons": 90}
 
 
 Source = Callable[[Cycle, str], Iterable[TimelineEntry]]

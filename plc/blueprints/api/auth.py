@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
-from plc.blueprints.api import api_user, authenticate_request
+from plc.blueprints.api import Blueprint, api_user, authenticate_request
 from plc.blueprints.api.schemas import TokenRequestSchema, TokenSchema
 from plc.errors import ApiError
 from plc.extensions import db, limiter

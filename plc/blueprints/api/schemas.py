@@ -133,3 +133,18 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 SchoolPageSchema = page_schema(SchoolSchema, "SchoolPage")
 NetworkPageSchema = page_schema(NetworkSchema, "NetworkPage")
 MemberPageSchema = page_schema(MemberSchema, "MemberPage")
+
+
+class PersonSchema(Schema):
+    """Someone named on a PLC record (no e-mail address: that is for staff lists)."""
+
+    id = fields.Integer(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(allow_none=True)
+
+
+def dump_person(user) -> dict | None:
+    return None if user is None else {"id": user.id, "name_th": user.name_th, "name_en": user.name_en}
+
+
+LONG_TEXT = validate.Length(max=20000)

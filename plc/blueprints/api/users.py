@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from plc import authz
-from plc.blueprints.api import api_user, authenticate_request
+from plc.blueprints.api import Blueprint, api_user, authenticate_request
 from plc.blueprints.api.schemas import MeSchema
 from plc.extensions import db
 from plc.models import Network, School

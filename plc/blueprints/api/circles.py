@@ -1,0 +1,350 @@
+"""PLC circles (วง PLC): members, norms, meetings and the meeting rule."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plc import authz
+from plc.blueprints.api import (
+    Blueprint,
+    api_user,
+    authenticate_request,
+    errors,
+    paginated,
+    require,
+    unprocessable,
+    visible,
+)
+from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.errors import ApiError
+from plc.extensions import db
+from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Network, School, User
+from plc.models.circles import CIRCLE_ROLES, MEETING_MODES, MEETING_PERIODS
+from plc.models.cycles import CYCLE_STATUSES
+from plc.services import circles
+from plc.services.circles import CircleError, CircleInput
+
+blp = Blueprint("api_circles", __name__, url_prefix="", description="PLC circles")
+blp.before_request(authenticate_request)
+
+CIRCLE_FIELDS = ("name", "learning_area", "grade_band", "description", "norms", "meeting_count", "meeting_period")
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class CircleScopeSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["school", "network"]))
+    id = fields.Integer(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True)
+
+
+class CircleSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    scope = fields.Nested(CircleScopeSchema, required=True)
+    school_id = fields.Integer(allow_none=True, required=True)
+    network_id = fields.Integer(allow_none=True, required=True)
+    learning_area = fields.String(allow_none=True, required=True)
+    grade_band = fields.String(allow_none=True, required=True)
+    description = fields.String(allow_none=True, required=True)
+    meeting_count = fields.Integer(required=True)
+    meeting_period = fields.String(required=True, validate=validate.OneOf(MEETING_PERIODS))
+    member_count = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class CircleMemberSchema(Schema):
+    user = fields.Nested(PersonSchema, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(CIRCLE_ROLES))
+    joined_on = fields.Date(required=True)
+    left_on = fields.Date(allow_none=True, required=True, metadata={"description": "first day no longer a member"})
+    accepted_norms = fields.Boolean(required=True, metadata={"description": "accepted the current norms"})
+    accepted_norms_version = fields.Integer(allow_none=True, required=True)
+    accepted_norms_at = fields.DateTime(allow_none=True, required=True)
+
+
+class MeetingRuleSchema(Schema):
+    label = fields.String(required=True, metadata={"description": "the semester (1/2568) or month (6/2568)"})
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    held = fields.Integer(required=True)
+    required = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["met", "due", "missed"]))
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer(required=True)
+    circle_id = fields.Integer(required=True)
+    cycle_id = fields.Integer(allow_none=True, required=True)
+    held_on = fields.Date(required=True)
+    title = fields.String(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))
+    notes = fields.String(allow_none=True, required=True)
+    minutes = fields.Integer(allow_none=True, required=True)
+    recorded_by = fields.Nested(PersonSchema, allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class CircleCycleSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(CYCLE_STATUSES))
+
+
+class CirclePermissionsSchema(Schema):
+    manage = fields.Boolean(required=True)
+    work = fields.Boolean(required=True)
+
+
+class CircleDetailSchema(CircleSchema):
+    norms = fields.String(allow_none=True, required=True)
+    norms_version = fields.Integer(required=True)
+    members = fields.List(fields.Nested(CircleMemberSchema), required=True)
+    former_members = fields.List(fields.Nested(CircleMemberSchema), required=True)
+    meeting_rule = fields.List(fields.Nested(MeetingRuleSchema), required=True,
+                               metadata={"description": "the current period first, then the one before"})
+    meetings = fields.List(fields.Nested(MeetingSchema), required=True)
+    cycles = fields.List(fields.Nested(CircleCycleSchema), required=True)
+    permissions = fields.Nested(CirclePermissionsSchema, required=True)
+
+
+class CircleQueryArgsSchema(PageArgsSchema):
+    school_id = fields.Integer(load_default=None)
+    network_id = fields.Integer(load_default=None)
+    mine = fields.Boolean(load_default=False, metadata={"description": "only circles the caller is a member of"})
+
+
+class CircleUpdateSchema(Schema):
+    """Only the fields sent change. New norms ask every member to accept them again."""
+
+    name = fields.String(validate=validate.Length(max=200))
+    learning_area = fields.String(allow_none=True, validate=validate.Length(max=120))
+    grade_band = fields.String(allow_none=True, validate=validate.Length(max=60))
+    description = fields.String(allow_none=True, validate=LONG_TEXT)
+    norms = fields.String(allow_none=True, validate=LONG_TEXT)
+    meeting_count = fields.Integer(validate=validate.Range(min=1, max=31))
+    meeting_period = fields.String(validate=validate.OneOf(MEETING_PERIODS))
+
+
+class CircleCreateSchema(Schema):
+    school_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "a school circle"})
+    network_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "or a network circle"})
+    name = fields.String(required=True, validate=validate.Length(max=200))
+    learning_area = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    grade_band = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    description = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    norms = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    meeting_count = fields.Integer(required=True, validate=validate.Range(min=1, max=31),
+                                   metadata={"description": "meetings required per period"})
+    meeting_period = fields.String(required=True, validate=validate.OneOf(MEETING_PERIODS))
+
+    @validates_schema
+    def _one_scope(self, data, **_kwargs):
+        if (data.get("school_id") is None) == (data.get("network_id") is None):
+            raise ValidationError(_("Give either a school or a network for the circle."), "school_id")
+
+
+class MemberAddSchema(Schema):
+    user_id = fields.Integer(required=True)
+    role = fields.String(load_default="member", validate=validate.OneOf(CIRCLE_ROLES))
+
+
+class MeetingCreateSchema(Schema):
+    held_on = fields.Date(required=True)
+    title = fields.String(required=True, validate=validate.Length(max=200))
+    mode = fields.String(load_default="onsite", validate=validate.OneOf(MEETING_MODES))
+    notes = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    minutes = fields.Integer(load_default=None, allow_none=True)
+    cycle_id = fields.Integer(load_default=None, allow_none=True,
+                              metadata={"description": "a cycle of this circle the meeting belongs to"})
+
+
+CirclePageSchema = page_schema(CircleSchema, "CirclePage")
+
+
+# ---------------------------------------------------------------------------- dumping
+
+
+def _scope(circle: Circle) -> dict:
+    scope = circle.scope
+    return {"kind": circle.scope_kind, "id": scope.id, "name_th": scope.name_th, "name_en": scope.name_en}
+
+
+def dump_circle(circle: Circle) -> dict:
+    return {
+        "id": circle.id, "name": circle.name, "scope": _scope(circle), "school_id": circle.school_id,
+        "network_id": circle.network_id, "learning_area": circle.learning_area, "grade_band": circle.grade_band,
+        "description": circle.description, "meeting_count": circle.meeting_count,
+        "meeting_period": circle.meeting_period, "member_count": len(circle.current_members()),
+        "created_at": circle.created_at,
+    }
+
+
+def dump_member(member: CircleMember) -> dict:
+    return {"user": dump_person(member.user), "role": member.role, "joined_on": member.joined_on,
+            "left_on": member.left_on, "accepted_norms": member.has_accepted_norms,
+            "accepted_norms_version": member.accepted_norms_version, "accepted_norms_at": member.accepted_norms_at}
+
+
+def dump_meeting(meeting: CircleMeeting) -> dict:
+    return {"id": meeting.id, "circle_id": meeting.circle_id, "cycle_id": meeting.cycle_id,
+            "held_on": meeting.held_on, "title": meeting.title, "mode": meeting.mode, "notes": meeting.notes,
+            "minutes": meeting.minutes, "recorded_by": dump_person(meeting.recorded_by),
+            "created_at": meeting.created_at}
+
+
+def dump_circle_detail(circle: Circle) -> dict:
+    user = api_user()
+    current = circle.current_members()
+    former = [m for m in circle.members if m not in current]
+    return {
+        **dump_circle(circle), "norms": circle.norms, "norms_version": circle.norms_version,
+        "members": [dump_member(m) for m in current], "former_members": [dump_member(m) for m in former],
+        "meeting_rule": [{"label": r.label, "starts_on": r.starts_on, "ends_on": r.ends_on, "held": r.held,
+                          "required": r.required, "status": r.status} for r in circles.meeting_rule(circle)],
+        "meetings": [dump_meeting(m) for m in reversed(circle.meetings)],
+        "cycles": [{"id": c.id, "title": c.title, "status": c.status} for c in circle.cycles],
+        "permissions": {"manage": authz.can_manage_circle(user, circle),
+                        "work": authz.can_work_in_circle(user, circle)},
+    }
+
+
+def _circle_input(body: dict, circle: Circle | None = None) -> CircleInput:
+    values = {name: body[name] if name in body or circle is None else getattr(circle, name)
+              for name in CIRCLE_FIELDS}
+    return CircleInput(**values)
+
+
+def _visible_circle(circle_id: int) -> Circle:
+    return visible(Circle, circle_id, authz.can_view_circle, "circle.view")
+
+
+# ---------------------------------------------------------------------------- routes
+
+
+@blp.route("/circles")
+@blp.arguments(CircleQueryArgsSchema, location="query")
+@blp.response(200, CirclePageSchema)
+@errors(blp, 401)
+def list_circles(args):
+    """Circles the caller may see: their own, their schools', their networks'."""
+    query = circles.circles_query(api_user(), school_id=args["school_id"], network_id=args["network_id"],
+                                  mine=args["mine"])
+    return paginated(query, args, dump_circle)
+
+
+@blp.route("/circles", methods=["POST"])
+@blp.arguments(CircleCreateSchema)
+@blp.response(201, CircleDetailSchema)
+@errors(blp, 400, 401, 403, 404)
+def create_circle(body):
+    """Start a school or network circle; the caller facilitates it."""
+    user = api_user()
+    if body["school_id"] is not None:
+        scope = visible(School, body["school_id"], authz.can_view_school, "circle.create")
+    else:
+        scope = visible(Network, body["network_id"], authz.can_view_network, "circle.create")
+    require(authz.can_create_circle(user, scope), "circle.create", scope)
+    with unprocessable(CircleError):
+        circle = circles.create(user, scope, _circle_input(body))
+    db.session.commit()
+    return dump_circle_detail(circle)
+
+
+@blp.route("/circles/<int:circle_id>")
+@blp.response(200, CircleDetailSchema)
+@errors(blp, 401, 404)
+def get_circle(circle_id: int):
+    """A circle with its members, meetings, cycles and whether it keeps its meeting rule."""
+    return dump_circle_detail(_visible_circle(circle_id))
+
+
+@blp.route("/circles/<int:circle_id>", methods=["PATCH"])
+@blp.arguments(CircleUpdateSchema)
+@blp.response(200, CircleDetailSchema)
+@errors(blp, 400, 401, 403, 404)
+def update_circle(body, circle_id: int):
+    """Change the circle; only the fields sent change. New norms must be accepted again."""
+    user = api_user()
+    circle = _visible_circle(circle_id)
+    require(authz.can_manage_circle(user, circle), "circle.edit", circle)
+    with unprocessable(CircleError):
+        circles.update(user, circle, _circle_input(body, circle))
+    db.session.commit()
+    return dump_circle_detail(circle)
+
+
+@blp.route("/circles/<int:circle_id>/members", methods=["POST"])
+@blp.arguments(MemberAddSchema)
+@blp.response(201, CircleMemberSchema)
+@errors(blp, 400, 401, 403, 404)
+def add_member(body, circle_id: int):
+    """Add a member or facilitator from the staff of the circle's school or network."""
+    user = api_user()
+    circle = _visible_circle(circle_id)
+    require(authz.can_manage_circle(user, circle), "circle.add_member", circle)
+    person = db.session.get(User, body["user_id"])
+    if person is None or not authz.can_view_user(user, person):
+        # The same answer as for someone who may not join: nothing leaks about other tenants.
+        raise ApiError(422, _("Only staff of the circle's school or network can join it."),
+                       {"user_id": [_("Only staff of the circle's school or network can join it.")]})
+    with unprocessable(CircleError):
+        member = circles.add_member(user, circle, person, body["role"])
+    db.session.commit()
+    return dump_member(member)
+
+
+@blp.route("/circles/<int:circle_id>/members/<int:user_id>", methods=["DELETE"])
+@blp.response(200, CircleMemberSchema)
+@errors(blp, 401, 403, 404, 422)
+def remove_member(circle_id: int, user_id: int):
+    """The member leaves: the membership stays, with the date it ended."""
+    user = api_user()
+    circle = _visible_circle(circle_id)
+    require(authz.can_manage_circle(user, circle), "circle.remove_member", circle)
+    member = circle.membership_of(user_id)
+    if member is None:
+        authz.deny_unseen(user, "circle.remove_member", None)
+    with unprocessable(CircleError):
+        circles.remove_member(user, circle, member)
+    db.session.commit()
+    return dump_member(member)
+
+
+@blp.route("/circles/<int:circle_id>/norms/accept", methods=["POST"])
+@blp.response(200, CircleMemberSchema)
+@errors(blp, 401, 403, 404, 422)
+def accept_norms(circle_id: int):
+    """The caller, a member, accepts the circle's current norms."""
+    user = api_user()
+    circle = _visible_circle(circle_id)
+    require(authz.can_work_in_circle(user, circle), "circle.accept_norms", circle)
+    with unprocessable(CircleError):
+        member = circles.accept_norms(user, circle)
+    db.session.commit()
+    return dump_member(member)
+
+
+@blp.route("/circles/<int:circle_id>/meetings", methods=["POST"])
+@blp.arguments(MeetingCreateSchema)
+@blp.response(201, MeetingSchema)
+@errors(blp, 400, 401, 403, 404)
+def record_meeting(body, circle_id: int):
+    """Record a meeting that took place; it counts towards the meeting rule."""
+    user = api_user()
+    circle = _visible_circle(circle_id)
+    require(authz.can_work_in_circle(user, circle), "circle.record_meeting", circle)
+    cycle = None
+    if body["cycle_id"] is not None:
+        cycle = db.session.get(Cycle, body["cycle_id"])
+        if cycle is None or cycle.circle_id != circle.id:
+            raise ApiError(422, _("Choose a cycle of this circle."), {"cycle_id": [_("Choose a cycle of this circle.")]})
+    with unprocessable(CircleError):
+        meeting = circles.record_meeting(user, circle, held_on=body["held_on"], title=body["title"],
+                                         mode=body["mode"], notes=body["notes"], minutes=body["minutes"],
+                                         cycle=cycle)
+    db.session.commit()
+    return dump_meeting(meeting)

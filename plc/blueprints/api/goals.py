@@ -1,0 +1,352 @@
+"""School goals (เป้าหมายโรงเรียน), the network's core goals, their coverage and the focus areas."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from plc import authz
+from plc.blueprints.api import (
+    Blueprint,
+    api_user,
+    authenticate_request,
+    errors,
+    paginated,
+    require,
+    unprocessable,
+    visible,
+)
+from plc.blueprints.api.schemas import (
+    LONG_TEXT,
+    NetworkBriefSchema,
+    PageArgsSchema,
+    PersonSchema,
+    SchoolBriefSchema,
+    dump_person,
+    page_schema,
+)
+from plc.errors import ApiError
+from plc.extensions import db
+from plc.i18n import academic_term, bangkok_today
+from plc.models import FocusArea, Network, School, SchoolGoal
+from plc.models.goals import GOAL_KINDS, GOAL_STATUSES
+from plc.services import goals
+from plc.services.goals import GoalError, GoalInput
+
+blp = Blueprint("api_goals", __name__, url_prefix="", description="School goals, core goals and focus areas")
+blp.before_request(authenticate_request)
+
+YEAR = validate.Range(min=2500, max=2700)
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class FocusAreaSchema(Schema):
+    id = fields.Integer(required=True)
+    taxonomy = fields.String(required=True)
+    code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(required=True)
+    source = fields.String(allow_none=True)
+
+
+class FocusAreaListSchema(Schema):
+    items = fields.List(fields.Nested(FocusAreaSchema), required=True)
+
+
+class FocusAreaArgsSchema(Schema):
+    taxonomy = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class GoalSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(GOAL_KINDS))
+    status = fields.String(required=True, validate=validate.OneOf(GOAL_STATUSES))
+    is_template = fields.Boolean(required=True, metadata={
+        "description": "a network's core goal; each school of the network has its own copy (parent_id)"})
+    school = fields.Nested(SchoolBriefSchema, allow_none=True, required=True)
+    network = fields.Nested(NetworkBriefSchema, allow_none=True, required=True)
+    parent_id = fields.Integer(allow_none=True, required=True)
+    carried_from_id = fields.Integer(allow_none=True, required=True)
+    academic_year_be = fields.Integer(required=True)
+    statement = fields.String(required=True)
+    context_needs = fields.String(allow_none=True, required=True)
+    indicator = fields.String(allow_none=True, required=True)
+    target = fields.String(allow_none=True, required=True)
+    focus_areas = fields.List(fields.Nested(FocusAreaSchema), required=True)
+    created_by = fields.Nested(PersonSchema, allow_none=True, required=True)
+    approved_by = fields.Nested(PersonSchema, allow_none=True, required=True)
+    approved_at = fields.DateTime(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class GoalCopySchema(Schema):
+    id = fields.Integer(required=True)
+    school = fields.Nested(SchoolBriefSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(GOAL_STATUSES))
+
+
+class GoalPermissionsSchema(Schema):
+    edit = fields.Boolean(required=True)
+    approve = fields.Boolean(required=True)
+
+
+class GoalDetailSchema(GoalSchema):
+    copies = fields.List(fields.Nested(GoalCopySchema), required=True,
+                         metadata={"description": "for a core goal: the schools' copies the caller may see"})
+    permissions = fields.Nested(GoalPermissionsSchema, required=True)
+
+
+class GoalTransitionResultSchema(Schema):
+    goal = fields.Nested(GoalDetailSchema, required=True)
+    follow_up = fields.Nested(GoalSchema, allow_none=True, required=True,
+                              metadata={"description": "after carry_over: the new draft for the next year"})
+
+
+class GoalQueryArgsSchema(PageArgsSchema):
+    school_id = fields.Integer(load_default=None)
+    network_id = fields.Integer(load_default=None)
+    year = fields.Integer(load_default=None, validate=YEAR)
+    include_templates = fields.Boolean(load_default=False, metadata={"description": "also the networks' core goals"})
+
+
+class GoalFieldsSchema(Schema):
+    academic_year_be = fields.Integer(required=True, validate=YEAR, metadata={"example": 2569})
+    statement = fields.String(required=True, validate=validate.Length(max=2000))
+    context_needs = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    indicator = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    target = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    focus_area_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50))
+
+
+class GoalCreateSchema(GoalFieldsSchema):
+    school_id = fields.Integer(required=True)
+
+
+class GoalUpdateSchema(Schema):
+    """Only the fields sent change."""
+
+    academic_year_be = fields.Integer(validate=YEAR)
+    statement = fields.String(validate=validate.Length(max=2000))
+    context_needs = fields.String(allow_none=True, validate=LONG_TEXT)
+    indicator = fields.String(allow_none=True, validate=LONG_TEXT)
+    target = fields.String(allow_none=True, validate=LONG_TEXT)
+    focus_area_ids = fields.List(fields.Integer(), validate=validate.Length(max=50))
+
+
+class GoalTransitionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(list(goals.TRANSITIONS)))
+
+
+class CoverageArgsSchema(Schema):
+    year = fields.Integer(load_default=None, validate=YEAR,
+                          metadata={"description": "academic year (BE); the current one if omitted"})
+
+
+class CoreStatusSchema(Schema):
+    goal_id = fields.Integer(required=True)
+    status = fields.String(allow_none=True, required=True, validate=validate.OneOf(GOAL_STATUSES))
+
+
+class CoverageRowSchema(Schema):
+    school = fields.Nested(SchoolBriefSchema, required=True)
+    goals = fields.Integer(required=True)
+    approved = fields.Integer(required=True)
+    achieved = fields.Integer(required=True)
+    cycles = fields.Integer(required=True)
+    core_status = fields.List(fields.Nested(CoreStatusSchema), required=True)
+
+
+class CoverageSchema(Schema):
+    network = fields.Nested(NetworkBriefSchema, required=True)
+    academic_year_be = fields.Integer(required=True)
+    core_goals = fields.List(fields.Nested(GoalSchema), required=True)
+    schools = fields.List(fields.Nested(CoverageRowSchema), required=True)
+
+
+GoalPageSchema = page_schema(GoalSchema, "GoalPage")
+
+
+# ---------------------------------------------------------------------------- dumping
+
+
+def dump_focus_area(area: FocusArea) -> dict:
+    return {"id": area.id, "taxonomy": area.taxonomy, "code": area.code, "position": area.position,
+            "name_th": area.name_th, "name_en": area.name_en, "source": area.source}
+
+
+def _school(school: School | None) -> dict | None:
+    return school and {"id": school.id, "name_th": school.name_th, "name_en": school.name_en}
+
+
+def _network(network: Network | None) -> dict | None:
+    return network and {"id": network.id, "name_th": network.name_th, "name_en": network.name_en,
+                        "kind": network.kind}
+
+
+def dump_goal(goal: SchoolGoal) -> dict:
+    return {
+        "id": goal.id, "kind": goal.kind, "status": goal.status, "is_template": goal.is_template,
+        "school": _school(goal.school), "network": _network(goal.network), "parent_id": goal.parent_id,
+        "carried_from_id": goal.carried_from_id, "academic_year_be": goal.academic_year_be,
+        "statement": goal.statement, "context_needs": goal.context_needs, "indicator": goal.indicator,
+        "target": goal.target, "focus_areas": [dump_focus_area(a) for a in goal.focus_areas],
+        "created_by": dump_person(goal.created_by), "approved_by": dump_person(goal.approved_by),
+        "approved_at": goal.approved_at, "created_at": goal.created_at, "updated_at": goal.updated_at,
+    }
+
+
+def dump_goal_detail(goal: SchoolGoal) -> dict:
+    user = api_user()
+    copies = [c for c in goal.copies if c.school_id is not None and authz.can_view_goal(user, c)]
+    return {**dump_goal(goal),
+            "copies": [{"id": c.id, "school": _school(c.school), "status": c.status}
+                       for c in sorted(copies, key=lambda c: c.school.name_th)],
+            "permissions": {"edit": authz.can_edit_goal(user, goal), "approve": authz.can_approve_goal(user, goal)}}
+
+
+def _goal_input(body: dict, goal: SchoolGoal | None = None) -> GoalInput:
+    """The service's input from a full body, or from ``goal`` with the fields of a partial one."""
+    def value(name):
+        if name in body or goal is None:
+            return body.get(name)
+        if name == "focus_area_ids":
+            return [a.id for a in goal.focus_areas]
+        return getattr(goal, name)
+
+    return GoalInput(statement=value("statement") or "", academic_year_be=value("academic_year_be"),
+                     context_needs=value("context_needs"), indicator=value("indicator"), target=value("target"),
+                     focus_area_ids=tuple(value("focus_area_ids") or ()))
+
+
+def _visible_goal(goal_id: int) -> SchoolGoal:
+    return visible(SchoolGoal, goal_id, authz.can_view_goal, "goal.view")
+
+
+def _visible_network(network_id: int) -> Network:
+    return visible(Network, network_id, authz.can_view_network, "network.view")
+
+
+# ---------------------------------------------------------------------------- goals
+
+
+@blp.route("/goals")
+@blp.arguments(GoalQueryArgsSchema, location="query")
+@blp.response(200, GoalPageSchema)
+@errors(blp, 401)
+def list_goals(args):
+    """Goals of the schools the caller may see, newest academic year first."""
+    query = goals.goals_query(api_user(), school_id=args["school_id"], network_id=args["network_id"],
+                              year=args["year"], include_templates=args["include_templates"])
+    return paginated(query, args, dump_goal)
+
+
+@blp.route("/goals", methods=["POST"])
+@blp.arguments(GoalCreateSchema)
+@blp.response(201, GoalDetailSchema)
+@errors(blp, 400, 401, 403, 404)
+def create_goal(body):
+    """Draft a school goal; the school's director approves it."""
+    user = api_user()
+    school = visible(School, body["school_id"], authz.can_view_school, "goal.create")
+    require(authz.can_draft_goal(user, school), "goal.create", school)
+    with unprocessable(GoalError):
+        goal = goals.create_school_goal(user, school, _goal_input(body))
+    db.session.commit()
+    return dump_goal_detail(goal)
+
+
+@blp.route("/goals/<int:goal_id>")
+@blp.response(200, GoalDetailSchema)
+@errors(blp, 401, 404)
+def get_goal(goal_id: int):
+    """One goal; for a core goal, also the schools' copies the caller may see."""
+    return dump_goal_detail(_visible_goal(goal_id))
+
+
+@blp.route("/goals/<int:goal_id>", methods=["PATCH"])
+@blp.arguments(GoalUpdateSchema)
+@blp.response(200, GoalDetailSchema)
+@errors(blp, 400, 401, 403, 404, 409)
+def update_goal(body, goal_id: int):
+    """Edit a draft; an approved goal stays as it was approved (409)."""
+    user = api_user()
+    goal = _visible_goal(goal_id)
+    if goal.status != "draft":
+        raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
+    require(authz.can_edit_goal(user, goal), "goal.edit", goal)
+    with unprocessable(GoalError):
+        goals.update_goal(user, goal, _goal_input(body, goal))
+    db.session.commit()
+    return dump_goal_detail(goal)
+
+
+@blp.route("/goals/<int:goal_id>/transitions", methods=["POST"])
+@blp.arguments(GoalTransitionSchema)
+@blp.response(200, GoalTransitionResultSchema)
+@errors(blp, 400, 401, 403, 404)
+def transition_goal(body, goal_id: int):
+    """Approve a draft, mark an approved goal achieved or carried over (a draft for the next year
+    follows), or reopen it. The school's director decides."""
+    user = api_user()
+    goal = _visible_goal(goal_id)
+    require(authz.can_approve_goal(user, goal), f"goal.{body['action']}", goal)
+    with unprocessable(GoalError):
+        follow_up = goals.transition(user, goal, body["action"])
+    db.session.commit()
+    return {"goal": dump_goal_detail(goal), "follow_up": follow_up and dump_goal(follow_up)}
+
+
+# ---------------------------------------------------------------------------- networks
+
+
+@blp.route("/networks/<int:network_id>/core-goals", methods=["POST"])
+@blp.arguments(GoalFieldsSchema)
+@blp.response(201, GoalDetailSchema)
+@errors(blp, 400, 401, 403, 404)
+def publish_core_goal(body, network_id: int):
+    """The coordinator publishes a shared goal; every school of the network gets a draft copy."""
+    user = api_user()
+    network = _visible_network(network_id)
+    require(authz.can_publish_core_goal(user, network), "goal.publish_core", network)
+    with unprocessable(GoalError):
+        template = goals.publish_core_goal(user, network, _goal_input(body))
+    db.session.commit()
+    return dump_goal_detail(template)
+
+
+@blp.route("/networks/<int:network_id>/goal-coverage")
+@blp.arguments(CoverageArgsSchema, location="query")
+@blp.response(200, CoverageSchema)
+@errors(blp, 401, 403, 404)
+def goal_coverage(args, network_id: int):
+    """Per school of the network: its goals of the year, each core goal's status, cycles serving them."""
+    user = api_user()
+    network = _visible_network(network_id)
+    require(authz.can_view_goal_coverage(user, network), "goal.coverage", network)
+    year = args["year"] or academic_term(bangkok_today()).year_be
+    templates, rows = goals.coverage(network, year)
+    return {
+        "network": _network(network), "academic_year_be": year,
+        "core_goals": [dump_goal(t) for t in templates],
+        "schools": [{"school": _school(row.school), "goals": row.goals, "approved": row.approved,
+                     "achieved": row.achieved, "cycles": row.cycles,
+                     "core_status": [{"goal_id": goal_id, "status": status}
+                                     for goal_id, status in row.core_status.items()]} for row in rows],
+    }
+
+
+@blp.route("/focus-areas")
+@blp.arguments(FocusAreaArgsSchema, location="query")
+@blp.response(200, FocusAreaListSchema)
+@errors(blp, 401)
+def list_focus_areas(args):
+    """The focus-area taxonomies goals are tagged with."""
+    query = select(FocusArea).order_by(FocusArea.taxonomy, FocusArea.position, FocusArea.id)
+    if args["taxonomy"]:
+        query = query.where(FocusArea.taxonomy == args["taxonomy"])
+    return {"items": [dump_focus_area(a) for a in db.session.scalars(query)]}
