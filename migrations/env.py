@@ -14,6 +14,12 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    from plc.database import include_in_migrations
+
+    return include_in_migrations(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     """Render the project's column types as plain SQLAlchemy types in revision files."""
     from plc.models._types import UTCDateTime
@@ -102,6 +108,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -25,3 +25,12 @@ def configure_engine(engine: Engine) -> None:
 def register(app) -> None:
     with app.app_context():
         configure_engine(db.engine)
+
+
+# Search indexes made by hand in the migration (an FTS5 virtual table and its shadow tables on
+# SQLite, trigram GIN indexes on PostgreSQL); Alembic's autogenerate must not try to drop them.
+HAND_MADE = ("search_fts", "ix_search_document_title_trgm", "ix_search_document_body_trgm")
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    return not (reflected and compare_to is None and name and name.startswith(HAND_MADE))

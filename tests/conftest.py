@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from datetime import date
 
+import flask_migrate
 import pytest
+from sqlalchemy import text
 
 from plc import create_app
 from plc.extensions import db, limiter
@@ -49,6 +51,16 @@ def make_app(tmp_path_factory, **overrides):
     return create_app(config)
 
 
+def reset_schema() -> None:
+    """Start from an empty database (the PostgreSQL lane reuses one between runs)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+
+
 def compile_catalogues() -> None:
     """Pages are tested in Thai: compile the catalogues as `make test` does, in case pytest runs alone."""
     from pathlib import Path
@@ -71,8 +83,8 @@ def app(tmp_path_factory):
     compile_catalogues()
     app = make_app(tmp_path_factory)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        reset_schema()
+        flask_migrate.upgrade()  # the schema production gets, search indexes included
     yield app
     with app.app_context():
         db.session.remove()

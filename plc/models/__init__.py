@@ -2,20 +2,28 @@
 
 from plc.models.audit import AuditEvent
 from plc.models.circles import Circle, CircleMeeting, CircleMember
+from plc.models.coaching import CoachingSynthesis, CoachingVisit
 from plc.models.cycles import Cycle, CyclePhase, DECheckpoint, LessonsLearned, OutcomeMeasure
 from plc.models.goals import FocusArea, SchoolGoal
 from plc.models.innovations import Innovation, InnovationStep, InnovationVersion
+from plc.models.lesson_plans import Attachment, Comment, LessonPlan, LessonPlanRevision
 from plc.models.org import AreaOffice, Affiliation, Network, Province, Region, School
+from plc.models.reflections import Reflection, ReflectionFeedback
+from plc.models.search import SearchDocument
 from plc.models.users import ApiToken, Invitation, LoginSession, Membership, Role, User
 
 __all__ = [
     "Affiliation",
+    "Attachment",
     "ApiToken",
     "AreaOffice",
     "AuditEvent",
     "Circle",
     "CircleMeeting",
     "CircleMember",
+    "CoachingSynthesis",
+    "CoachingVisit",
+    "Comment",
     "Cycle",
     "CyclePhase",
     "DECheckpoint",
@@ -24,15 +32,20 @@ __all__ = [
     "InnovationStep",
     "InnovationVersion",
     "Invitation",
+    "LessonPlan",
+    "LessonPlanRevision",
     "LessonsLearned",
     "LoginSession",
     "Membership",
     "Network",
     "OutcomeMeasure",
     "Province",
+    "Reflection",
+    "ReflectionFeedback",
     "Region",
     "Role",
     "School",
     "SchoolGoal",
+    "SearchDocument",
     "User",
 ]

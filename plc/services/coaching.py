@@ -1,0 +1,172 @@
+"""Coaching and supervision visits: planned together, held, reflected on by both, synthesised;
+a coach's calendar of planned versus held visits and a school's visit coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from plc import authz
+from plc.extensions import db
+from plc.i18n import AcademicTerm, academic_term
+from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
+from plc.models._types import utcnow
+from plc.rendering import render_markdown
+
+FOLLOW_UP_DAYS = 30
+
+
+class VisitError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, focus: str,
+               observe_what: str | None = None, cycle=None) -> CoachingVisit:
+    errors: dict[str, list[str]] = {}
+    if not authz.can_coach(actor, teacher, school):
+        errors["teacher_id"] = [_("You can plan visits only with teachers of schools you coach.")]
+    if not _clean(focus):
+        errors["focus"] = [_("Agree on the focus of the visit.")]
+    if planned_on is None:
+        errors["planned_on"] = [_("Choose the date of the visit.")]
+    if cycle is not None and not authz.can_view_cycle(teacher, cycle):
+        errors["cycle_id"] = [_("Choose one of the teacher's cycles.")]
+    if errors:
+        raise VisitError(errors)
+    visit = CoachingVisit(coach_id=actor.id, teacher_id=teacher.id, school_id=school.id, planned_on=planned_on,
+                          focus=focus.strip(), observe_what=_clean(observe_what), cycle=cycle)
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation_notes: str,
+                follow_up: str | None = None, follow_up_due_on: date | None = None) -> CoachingVisit:
+    errors: dict[str, list[str]] = {}
+    if actor.id != visit.coach_id:
+        errors["coach"] = [_("The coach records the observation.")]
+    if visit.status == "cancelled":
+        errors["status"] = [_("This visit was cancelled.")]
+    if held_on is None or held_on > date.today():
+        errors["held_on"] = [_("Record the visit on or after the day it took place.")]
+    if not _clean(observation_notes):
+        errors["observation_notes"] = [_("Write what you observed of the learners' behaviour and learning.")]
+    if errors:
+        raise VisitError(errors)
+    visit.status = "held"
+    visit.held_on = held_on
+    visit.observation_notes = observation_notes.strip()
+    visit.follow_up = _clean(follow_up)
+    visit.follow_up_due_on = follow_up_due_on
+    return visit
+
+
+def reflect(actor: User, visit: CoachingVisit, text: str) -> CoachingVisit:
+    """Both the coach and the teacher write their post-visit reflection."""
+    if visit.status != "held":
+        raise VisitError({"status": [_("Reflect after the visit has been held.")]})
+    if not _clean(text):
+        raise VisitError({"reflection": [_("Write your reflection.")]})
+    if actor.id == visit.coach_id:
+        visit.coach_reflection = text.strip()
+    elif actor.id == visit.teacher_id:
+        visit.teacher_reflection = text.strip()
+    else:
+        raise VisitError({"reflection": [_("Only the coach and the teacher reflect on a visit.")]})
+    return visit
+
+
+def cancel(actor: User, visit: CoachingVisit) -> CoachingVisit:
+    if visit.status != "planned":
+        raise VisitError({"status": [_("Only a planned visit can be cancelled.")]})
+    visit.status = "cancelled"
+    return visit
+
+
+def save_synthesis(actor: User, teacher: User, term: AcademicTerm, body_md: str) -> CoachingSynthesis:
+    if not _clean(body_md):
+        raise VisitError({"body_md": [_("Write the synthesis.")]})
+    synthesis = db.session.scalar(select(CoachingSynthesis).where(
+        CoachingSynthesis.coach_id == actor.id, CoachingSynthesis.teacher_id == teacher.id,
+        CoachingSynthesis.term == str(term)))
+    if synthesis is None:
+        synthesis = CoachingSynthesis(coach_id=actor.id, teacher_id=teacher.id, term=str(term))
+        db.session.add(synthesis)
+    synthesis.body_md = body_md.strip()
+    synthesis.body_html = render_markdown(synthesis.body_md)
+    synthesis.updated_at = utcnow()
+    db.session.flush()
+    return synthesis
+
+
+@dataclass
+class CalendarRow:
+    teacher: User
+    planned: int
+    held: int
+    overdue: list[CoachingVisit]
+    next_visit: CoachingVisit | None
+
+
+def is_overdue(visit: CoachingVisit, today: date, teacher_visits: list[CoachingVisit]) -> bool:
+    """A planned visit whose date has passed without being held, or a follow-up that is due with no
+    later visit held to the same teacher."""
+    if visit.status == "planned" and visit.planned_on < today:
+        return True
+    if visit.status != "held" or not visit.follow_up_due_on or visit.follow_up_due_on >= today:
+        return False
+    return not any(v.status == "held" and v.held_on and v.held_on > visit.held_on for v in teacher_visits)
+
+
+def calendar(coach: User, term: AcademicTerm | None = None, today: date | None = None) -> list[CalendarRow]:
+    today = today or date.today()
+    term = term or academic_term(today)
+    visits = list(db.session.scalars(select(CoachingVisit).where(
+        CoachingVisit.coach_id == coach.id, CoachingVisit.planned_on >= term.starts_on,
+        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on)))
+    by_teacher: dict[int, list[CoachingVisit]] = {}
+    for visit in visits:
+        by_teacher.setdefault(visit.teacher_id, []).append(visit)
+    rows = []
+    for teacher_visits in by_teacher.values():
+        active = [v for v in teacher_visits if v.status != "cancelled"]
+        later = [v for v in teacher_visits if v.status == "planned" and v.planned_on >= today]
+        rows.append(CalendarRow(teacher=teacher_visits[0].teacher, planned=len(active),
+                                held=sum(v.status == "held" for v in active),
+                                overdue=[v for v in active if is_overdue(v, today, active)],
+                                next_visit=later[0] if later else None))
+    return sorted(rows, key=lambda r: r.teacher.name_th)
+
+
+@dataclass
+class CoverageRow:
+    teacher: User
+    held: int
+    last_held_on: date | None
+
+
+def coverage(school: School, term: AcademicTerm | None = None) -> list[CoverageRow]:
+    """Every current teacher of the school with the visits they had this semester (0 = none)."""
+    term = term or academic_term(date.today())
+    teachers = list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school.id, Membership.role == "teacher", Membership.current_clause(),
+               User.disabled_at.is_(None)).order_by(User.name_th).distinct()))
+    visits = list(db.session.scalars(select(CoachingVisit).where(
+        CoachingVisit.school_id == school.id, CoachingVisit.status == "held",
+        CoachingVisit.held_on >= term.starts_on, CoachingVisit.held_on <= term.ends_on)))
+    rows = []
+    for teacher in teachers:
+        held = [v.held_on for v in visits if v.teacher_id == teacher.id]
+        rows.append(CoverageRow(teacher=teacher, held=len(held), last_held_on=max(held) if held else None))
+    return sorted(rows, key=lambda r: (r.held > 0, r.teacher.name_th))

@@ -1,0 +1,386 @@
+"""Lesson plans: writing and revising together, forks with attribution, comments, attachments."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+
+from plc import authz
+from plc.extensions import db
+from plc.models import Attachment, Comment, InnovationStep, LessonPlan, LessonPlanRevision, User
+from plc.models._types import utcnow
+from plc.models.lesson_plans import COMMENT_KINDS, PLAN_VISIBILITIES
+from plc.rendering import render_markdown
+from plc.services import audit, search
+
+
+class LessonPlanError(ValueError):
+    def __init__(self, fields: dict[str, list[str]], status: int = 422):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+        self.status = status
+
+
+@dataclass
+class PlanInput:
+    title: str
+    body_md: str = ""
+    learning_area: str | None = None
+    grade: str | None = None
+    duration_minutes: int | None = None
+    visibility: str = "private"
+    circle_id: int | None = None
+    cycle_id: int | None = None
+    step_ids: list[int] = field(default_factory=list)
+    message: str | None = None
+
+
+def _clean(text: str | None, limit: int | None = None) -> str | None:
+    text = (text or "").strip()
+    return (text[:limit] if limit else text) or None
+
+
+# ---------------------------------------------------------------------------- templates
+
+
+def template_for(learning_area: str | None, steps: list[InnovationStep] | None = None) -> str:
+    """The starting text for a new plan; the author changes whatever they like."""
+    area = learning_area or _("(learning area)")
+    activity_lines = [f"### {s.label('th')}\n- " for s in (steps or []) if s.parent_id is None] or [
+        "### ขั้นนำ\n- ", "### ขั้นสอน\n- ", "### ขั้นสรุป\n- "]
+    return "\n".join([
+        f"# แผนการจัดการเรียนรู้ กลุ่มสาระการเรียนรู้{area}",
+        "",
+        "## มาตรฐานการเรียนรู้และตัวชี้วัด",
+        "- ",
+        "",
+        "## จุดประสงค์การเรียนรู้",
+        "1. ด้านความรู้ (K): ",
+        "2. ด้านทักษะ/กระบวนการ (P): ",
+        "3. ด้านคุณลักษณะ (A): ",
+        "",
+        "## สมรรถนะสำคัญของผู้เรียน",
+        "- ความสามารถในการสื่อสาร",
+        "- ความสามารถในการคิด",
+        "",
+        "## กิจกรรมการเรียนรู้",
+        *activity_lines,
+        "",
+        "## การวัดและประเมินผล",
+        "| สิ่งที่ประเมิน | วิธีการ | เครื่องมือ | เกณฑ์ |",
+        "|---|---|---|---|",
+        "|  |  |  |  |",
+        "",
+        "## สื่อและแหล่งเรียนรู้",
+        "- ",
+        "",
+    ])
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def plans_query(user, *, q: str | None = None, learning_area: str | None = None, grade: str | None = None,
+                school_id: int | None = None, cycle_id: int | None = None, showcase: bool = False,
+                author_id: int | None = None) -> Select:
+    query = select(LessonPlan).where(LessonPlan.deleted_at.is_(None), authz.visible_plans_clause(user))
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(LessonPlan.title.ilike(pattern), LessonPlan.body_md.ilike(pattern)))
+    if learning_area:
+        query = query.where(LessonPlan.learning_area == learning_area)
+    if grade:
+        query = query.where(LessonPlan.grade == grade)
+    if school_id:
+        query = query.where(LessonPlan.school_id == school_id)
+    if cycle_id:
+        query = query.where(LessonPlan.cycle_id == cycle_id)
+    if author_id:
+        query = query.where(LessonPlan.author_id == author_id)
+    if showcase:
+        query = query.where(LessonPlan.showcase.is_(True))
+    return query.order_by(LessonPlan.updated_at.desc())
+
+
+def forks_of(user, plan: LessonPlan) -> list[LessonPlan]:
+    revision_ids = [r.id for r in plan.revisions]
+    if not revision_ids:
+        return []
+    return list(db.session.scalars(select(LessonPlan).where(
+        LessonPlan.forked_from_id.in_(revision_ids), LessonPlan.deleted_at.is_(None),
+        authz.visible_plans_clause(user))))
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _validate(actor: User, data: PlanInput) -> tuple[list[InnovationStep], object, object]:
+    from plc.models import Circle, Cycle
+
+    errors: dict[str, list[str]] = {}
+    if not _clean(data.title):
+        errors["title"] = [_("Give the plan a title.")]
+    if len(data.body_md or "") > 200_000:
+        errors["body_md"] = [_("The plan is too long (at most 200,000 characters).")]
+    if data.visibility not in PLAN_VISIBILITIES:
+        errors["visibility"] = [_("Choose who can see the plan.")]
+    if data.duration_minutes is not None and not 1 <= int(data.duration_minutes) <= 60 * 40:
+        errors["duration_minutes"] = [_("Give the duration in minutes.")]
+    circle = cycle = None
+    if data.cycle_id:
+        cycle = db.session.get(Cycle, data.cycle_id)
+        if cycle is None or not authz.can_work_on_cycle(actor, cycle):
+            errors["cycle_id"] = [_("Choose a cycle of one of your circles.")]
+        else:
+            circle = cycle.circle
+    if data.circle_id and circle is None:
+        circle = db.session.get(Circle, data.circle_id)
+        if circle is None or not authz.can_work_in_circle(actor, circle):
+            errors["circle_id"] = [_("Choose one of your circles.")]
+    if data.visibility == "circle" and circle is None:
+        errors["visibility"] = [_("To share with a circle, choose the circle or cycle.")]
+    steps = list(db.session.scalars(select(InnovationStep).where(InnovationStep.id.in_(data.step_ids or []))))
+    if len(steps) != len(set(data.step_ids or [])):
+        errors["step_ids"] = [_("Choose steps from the innovation library.")]
+    if errors:
+        raise LessonPlanError(errors)
+    return steps, circle, cycle
+
+
+def _author_school_id(actor: User) -> int | None:
+    schools = sorted(authz.member_school_ids(actor))
+    return schools[0] if schools else None
+
+
+def create(actor: User, data: PlanInput) -> LessonPlan:
+    steps, circle, cycle = _validate(actor, data)
+    body = data.body_md or ""
+    plan = LessonPlan(author_id=actor.id, school_id=(circle.school_id if circle and circle.school_id else
+                                                     _author_school_id(actor)),
+                      circle=circle, cycle=cycle, title=data.title.strip()[:200],
+                      learning_area=_clean(data.learning_area, 120), grade=_clean(data.grade, 60),
+                      duration_minutes=data.duration_minutes, visibility=data.visibility, steps=steps)
+    db.session.add(plan)
+    db.session.flush()
+    _add_revision(actor, plan, plan.title, body, data.message or _("First version"))
+    search.index_plan(plan)
+    return plan
+
+
+def _add_revision(actor: User, plan: LessonPlan, title: str, body_md: str, message: str | None,
+                  restored_from: int | None = None) -> LessonPlanRevision:
+    plan.revision_count += 1
+    html = render_markdown(body_md)
+    revision = LessonPlanRevision(plan=plan, number=plan.revision_count, title=title, body_md=body_md,
+                                  body_html=html, message=_clean(message, 300), author_id=actor.id,
+                                  restored_from=restored_from)
+    db.session.add(revision)
+    plan.title, plan.body_md, plan.body_html, plan.updated_at = title, body_md, html, utcnow()
+    db.session.flush()
+    return revision
+
+
+def update(actor: User, plan: LessonPlan, data: PlanInput) -> LessonPlanRevision | None:
+    """Saves the plan; a change of title or text becomes a new revision (None when nothing changed)."""
+    steps, circle, cycle = _validate(actor, data)
+    plan.learning_area = _clean(data.learning_area, 120)
+    plan.grade = _clean(data.grade, 60)
+    plan.duration_minutes = data.duration_minutes
+    plan.visibility = data.visibility
+    plan.circle, plan.cycle, plan.steps = circle, cycle, steps
+    title, body = data.title.strip()[:200], data.body_md or ""
+    revision = None
+    if title != plan.title or body != plan.body_md:
+        revision = _add_revision(actor, plan, title, body, data.message)
+    else:
+        plan.updated_at = utcnow()
+    search.index_plan(plan)
+    return revision
+
+
+def restore(actor: User, plan: LessonPlan, number: int) -> LessonPlanRevision:
+    old = next((r for r in plan.revisions if r.number == number), None)
+    if old is None:
+        raise LessonPlanError({"number": [_("There is no such revision.")]}, status=404)
+    revision = _add_revision(actor, plan, old.title, old.body_md, _("Restored revision %(n)d", n=number),
+                             restored_from=number)
+    search.index_plan(plan)
+    return revision
+
+
+def fork(actor: User, plan: LessonPlan) -> LessonPlan:
+    """An own copy to adapt, crediting the original ("adapted from …")."""
+    source = plan.revisions[-1]
+    copy = LessonPlan(author_id=actor.id, school_id=_author_school_id(actor), title=source.title,
+                      learning_area=plan.learning_area, grade=plan.grade, duration_minutes=plan.duration_minutes,
+                      visibility="private", forked_from=source, steps=list(plan.steps))
+    db.session.add(copy)
+    db.session.flush()
+    _add_revision(actor, copy, source.title, source.body_md,
+                  _("Adapted from “%(title)s” by %(author)s", title=plan.title, author=plan.author.name_th))
+    search.index_plan(copy)
+    audit.record("lesson_plan.forked", actor, copy, source_plan_id=plan.id)
+    return copy
+
+
+def set_showcase(actor: User, plan: LessonPlan, on: bool) -> None:
+    plan.showcase = on
+    plan.showcased_by_id, plan.showcased_at = (actor.id, utcnow()) if on else (None, None)
+    if on and plan.visibility != "public":
+        plan.visibility = "public"
+    search.index_plan(plan)
+    audit.record("lesson_plan.showcase" if on else "lesson_plan.unshowcase", actor, plan)
+
+
+def delete(actor: User, plan: LessonPlan) -> None:
+    plan.deleted_at = utcnow()
+    search.remove("lesson_plan", plan.id)
+    audit.record("lesson_plan.deleted", actor, plan)
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    op: str  # equal | insert | delete
+    old_number: int | None
+    new_number: int | None
+    text: str
+
+
+def diff(old: LessonPlanRevision, new: LessonPlanRevision) -> list[DiffLine]:
+    """A line diff of the markdown, with unchanged stretches kept short."""
+    a = (old.title + "\n\n" + old.body_md).splitlines()
+    b = (new.title + "\n\n" + new.body_md).splitlines()
+    lines: list[DiffLine] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                lines.append(DiffLine("equal", i1 + offset + 1, j1 + offset + 1, a[i1 + offset]))
+            continue
+        for index in range(i1, i2):
+            lines.append(DiffLine("delete", index + 1, None, a[index]))
+        for index in range(j1, j2):
+            lines.append(DiffLine("insert", None, index + 1, b[index]))
+    return lines
+
+
+# ---------------------------------------------------------------------------- comments
+
+
+def add_comment(actor: User, plan: LessonPlan, *, body_md: str, kind: str = "note", parent_id: int | None = None,
+                revision_number: int | None = None) -> Comment:
+    errors: dict[str, list[str]] = {}
+    if kind not in COMMENT_KINDS:
+        errors["kind"] = [_("Choose question, suggestion, strength or note.")]
+    if not _clean(body_md):
+        errors["body_md"] = [_("Write your comment.")]
+    elif len(body_md) > 10_000:
+        errors["body_md"] = [_("Keep comments under 10,000 characters.")]
+    parent = db.session.get(Comment, parent_id) if parent_id else None
+    if parent_id and (parent is None or parent.plan_id != plan.id):
+        errors["parent_id"] = [_("You can only reply to a comment on this plan.")]
+    revision = None
+    if revision_number is not None:
+        revision = next((r for r in plan.revisions if r.number == revision_number), None)
+        if revision is None:
+            errors["revision"] = [_("There is no such revision.")]
+    if errors:
+        raise LessonPlanError(errors)
+    comment = Comment(plan=plan, parent=parent, revision=revision or plan.revisions[-1], author_id=actor.id,
+                      kind=kind, body_md=body_md.strip(), body_html=render_markdown(body_md.strip()))
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+# ---------------------------------------------------------------------------- attachments
+
+# Content checks by magic bytes: (extensions, content type, signature test).
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ALLOWED_TYPES = {
+    "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "gif": ("image/gif", lambda head: head.startswith((b"GIF87a", b"GIF89a"))),
+    "webp": ("image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda h: h.startswith(_ZIP)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda h: h.startswith(_ZIP)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", lambda h: h.startswith(_ZIP)),
+    "doc": ("application/msword", lambda head: head.startswith(_OLE)),
+    "xls": ("application/vnd.ms-excel", lambda head: head.startswith(_OLE)),
+    "ppt": ("application/vnd.ms-powerpoint", lambda head: head.startswith(_OLE)),
+    "txt": ("text/plain; charset=utf-8", None),
+}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def display_name(filename: str) -> str:
+    """The person's file name without any path, control or reserved characters; Thai kept."""
+    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").split("/")[-1]
+    name = _UNSAFE_NAME.sub("_", name).strip(" .")
+    return name[:200] or "file"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_attachment(actor: User, plan: LessonPlan, filename: str, data: bytes) -> Attachment:
+    name = display_name(filename)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    limit = current_app.config.get("PLC_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+    if extension not in ALLOWED_TYPES:
+        raise LessonPlanError({"file": [_("This kind of file is not accepted. Use PDF, pictures, Word, Excel, "
+                                          "PowerPoint or text files.")]})
+    if not data:
+        raise LessonPlanError({"file": [_("The file is empty.")]})
+    if len(data) > limit:
+        raise LessonPlanError({"file": [_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))]},
+                              status=413)
+    content_type, check = ALLOWED_TYPES[extension]
+    valid = check(data[:16]) if check else _looks_like_text(data)
+    if not valid:
+        raise LessonPlanError({"file": [_("The file's content does not match its name (.%(ext)s).", ext=extension)]})
+    stored = uuid.uuid4().hex
+    (upload_dir() / stored).write_bytes(data)
+    attachment = Attachment(plan=plan, uploaded_by_id=actor.id, original_name=name, stored_name=stored,
+                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name
+
+
+def remove_attachment(actor: User, attachment: Attachment) -> None:
+    path = attachment_path(attachment)
+    db.session.delete(attachment)
+    db.session.flush()
+    path.unlink(missing_ok=True)

@@ -1,0 +1,129 @@
+"""Reflection logs: drafts saved as the person writes (and kept through dropped connections),
+shared with a coach–teacher pair or the circle, answered in a feedback thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+
+from plc import authz
+from plc.extensions import db
+from plc.models import Cycle, LessonPlan, Reflection, ReflectionFeedback, User
+from plc.models._types import utcnow
+from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
+from plc.rendering import render_markdown
+
+
+class ReflectionError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+
+
+@dataclass
+class ReflectionInput:
+    title: str
+    cycle_id: int
+    visibility: str = "private"
+    partner_id: int | None = None
+    lesson_plan_id: int | None = None
+    body_md: str = ""
+    results: str | None = None
+    picture_of_success: str | None = None
+    problems: str | None = None
+    conditions: str | None = None
+    next_steps: str | None = None
+    innovation_tried: str | None = None
+    lessons_learned: str | None = None
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def reflections_query(user, *, cycle_id: int | None = None, mine: bool = False) -> Select:
+    query = select(Reflection).where(authz.visible_reflections_clause(user))
+    if cycle_id is not None:
+        query = query.where(Reflection.cycle_id == cycle_id)
+    if mine:
+        query = query.where(Reflection.author_id == user.id)
+    return query.order_by(Reflection.updated_at.desc())
+
+
+def counts_by_cycle(cycle_ids: list[int]) -> dict[int, int]:
+    """How many shared reflections each cycle has: what directors and coordinators see."""
+    if not cycle_ids:
+        return {}
+    rows = db.session.execute(select(Reflection.cycle_id, func.count(Reflection.id))
+                              .where(Reflection.cycle_id.in_(cycle_ids)).group_by(Reflection.cycle_id))
+    return dict(rows.all())
+
+
+def _validate(actor: User, data: ReflectionInput) -> tuple[Cycle, User | None, LessonPlan | None]:
+    errors: dict[str, list[str]] = {}
+    cycle = db.session.get(Cycle, data.cycle_id or 0)
+    if cycle is None or not authz.can_work_on_cycle(actor, cycle):
+        errors["cycle_id"] = [_("Choose a cycle of one of your circles.")]
+    if not _clean(data.title):
+        errors["title"] = [_("Give the reflection a title.")]
+    if data.visibility not in REFLECTION_VISIBILITIES:
+        errors["visibility"] = [_("Choose private, coach–teacher pair or circle.")]
+    partner = db.session.get(User, data.partner_id) if data.partner_id else None
+    if data.partner_id and (partner is None or partner.id == actor.id or cycle is None
+                            or not authz.can_view_circle(partner, cycle.circle)):
+        errors["partner_id"] = [_("Choose your coach or teacher from the circle.")]
+    if data.visibility == "pair" and partner is None and "partner_id" not in errors:
+        errors["partner_id"] = [_("To share with your pair, choose the coach or teacher.")]
+    plan = db.session.get(LessonPlan, data.lesson_plan_id) if data.lesson_plan_id else None
+    if data.lesson_plan_id and (plan is None or not authz.can_view_plan(actor, plan)):
+        errors["lesson_plan_id"] = [_("Choose a lesson plan you can see.")]
+    if len(data.body_md or "") > 100_000:
+        errors["body_md"] = [_("The reflection is too long.")]
+    if errors:
+        raise ReflectionError(errors)
+    return cycle, partner, plan
+
+
+def _apply(reflection: Reflection, data: ReflectionInput, partner, plan) -> None:
+    reflection.title = data.title.strip()[:200]
+    reflection.visibility = data.visibility
+    reflection.partner = partner
+    reflection.lesson_plan = plan
+    reflection.body_md = data.body_md or ""
+    reflection.body_html = render_markdown(reflection.body_md)
+    for name in REFLECTION_FIELDS:
+        setattr(reflection, name, _clean(getattr(data, name)))
+    reflection.updated_at = utcnow()
+
+
+def save_draft(actor: User, data: ReflectionInput, reflection: Reflection | None = None) -> Reflection:
+    """Creates or updates a draft; called on every autosave, so it must be cheap and repeatable."""
+    cycle, partner, plan = _validate(actor, data)
+    if reflection is None:
+        reflection = Reflection(author_id=actor.id, cycle=cycle, status="draft")
+        db.session.add(reflection)
+    _apply(reflection, data, partner, plan)
+    db.session.flush()
+    return reflection
+
+
+def share(actor: User, reflection: Reflection) -> Reflection:
+    """Makes the reflection visible to its pair or circle (a private one stays the author's)."""
+    if not any(getattr(reflection, name) for name in REFLECTION_FIELDS) and not reflection.body_md.strip():
+        raise ReflectionError({"results": [_("Write at least one part of the reflection before sharing it.")]})
+    reflection.status = "shared"
+    reflection.updated_at = utcnow()
+    return reflection
+
+
+def add_feedback(actor: User, reflection: Reflection, body_md: str) -> ReflectionFeedback:
+    if not _clean(body_md):
+        raise ReflectionError({"body_md": [_("Write your feedback.")]})
+    feedback = ReflectionFeedback(reflection=reflection, author_id=actor.id, body_md=body_md.strip(),
+                                  body_html=render_markdown(body_md.strip()))
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
