@@ -15,7 +15,7 @@ from plc.i18n import AcademicTerm, academic_term
 from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
-from plc.services import audit
+from plc.services import audit, search
 
 
 class CircleError(ValueError):
@@ -86,6 +86,7 @@ def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
                                 accepted_norms_version=circle.norms_version, accepted_norms_at=utcnow()))
     db.session.flush()
     authz.forget_cached_memberships()
+    search.index_circle(circle)
     return circle
 
 
@@ -102,6 +103,7 @@ def update(actor: User, circle: Circle, data: CircleInput) -> Circle:
     circle.description = _clean(data.description)
     circle.meeting_count = int(data.meeting_count)
     circle.meeting_period = data.meeting_period
+    search.index_circle(circle)
     return circle
 
 

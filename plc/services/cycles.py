@@ -15,7 +15,7 @@ from plc.models import (Circle, Cycle, CyclePhase, DECheckpoint, InnovationStep,
                         SchoolGoal, User)
 from plc.models._types import utcnow
 from plc.models.cycles import DE_STAGES
-from plc.services import audit
+from plc.services import audit, search
 
 # The default Thai PLC cycle (DOMAIN §3) and PDCA. Innovation templates take the model's steps.
 PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
@@ -148,6 +148,7 @@ def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
                                        step_id=step_id, started_on=date.today() if position == 1 else None))
     db.session.flush()
     audit.record("cycle.created", actor, cycle, circle_id=circle.id)
+    search.index_cycle(cycle)
     return cycle
 
 

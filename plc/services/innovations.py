@@ -12,7 +12,7 @@ from plc import authz
 from plc.extensions import db
 from plc.models import Innovation, InnovationStep, InnovationVersion, Network, School, User
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
-from plc.services import audit
+from plc.services import audit, search
 
 
 class InnovationError(ValueError):
@@ -163,6 +163,7 @@ def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput
     db.session.flush()
     _new_version(innovation, data, actor, 1)
     audit.record("innovation.created", actor, innovation)
+    search.index_innovation(innovation)
     return innovation
 
 
@@ -172,6 +173,7 @@ def revise(actor: User, innovation: Innovation, data: VersionInput) -> Innovatio
     version = _new_version(innovation, data, actor, innovation.current.number + 1)
     db.session.refresh(innovation)
     audit.record("innovation.revised", actor, innovation, version=version.number)
+    search.index_innovation(innovation)
     return version
 
 
