@@ -349,6 +349,17 @@ def template_helpers() -> dict:
         "can_view_innovation": can_view_innovation,
         "can_create_innovation": can_create_innovation,
         "can_edit_innovation": can_edit_innovation,
+        "can_read_reflection": can_read_reflection,
+        "can_edit_reflection": can_edit_reflection,
+        "can_give_feedback": can_give_feedback,
+        "can_count_reflections": can_count_reflections,
+        "can_view_reflection_overview": can_view_reflection_overview,
+        "can_plan_visits": can_plan_visits,
+        "can_use_coaching": can_use_coaching,
+        "can_view_visit": can_view_visit,
+        "can_edit_visit": can_edit_visit,
+        "can_record_visit": can_record_visit,
+        "can_view_visit_coverage": can_view_visit_coverage,
     }
 
 
@@ -651,6 +662,13 @@ def can_count_reflections(user, cycle) -> bool:
     return can_view_cycle(user, cycle)
 
 
+def can_view_reflection_overview(user) -> bool:
+    """The counts-only summary of reflections per school: network staff (as for goal coverage) and
+    those who manage a school (directors, coordinators)."""
+    return _authenticated(user) and (is_admin(user) or bool(member_network_ids(user, NETWORK_STAFF))
+                                     or bool(managed_school_ids(user)))
+
+
 # ---------------------------------------------------------------------------- coaching visits
 
 
@@ -682,3 +700,73 @@ def can_edit_visit(user, visit) -> bool:
 def can_view_visit_coverage(user, school) -> bool:
     return _authenticated(user) and (can_manage_school(user, school) or school.id in (
         school_ids_of_networks(member_network_ids(user, {Role.COACH, Role.SUPERVISOR}))))
+
+
+# ---------------------------------------------------------------------------- live sessions
+# The circle's current members, invited guests and the host attend; whoever may see the circle
+# may read the record afterwards; the host and the circle's managers run the session.
+
+
+def _is_guest(user, session) -> bool:
+    return any(guest.user_id == user.id for guest in session.guests)
+
+
+def can_view_session(user, session) -> bool:
+    return _authenticated(user) and (can_view_circle(user, session.circle) or _is_guest(user, session))
+
+
+def can_attend_session(user, session) -> bool:
+    if not _authenticated(user):
+        return False
+    return (session.host_id == user.id or session.circle_id in _current_circle_ids(user)
+            or _is_guest(user, session) or can_manage_circle(user, session.circle))
+
+
+def can_host_session(user, session) -> bool:
+    return _authenticated(user) and (session.host_id == user.id or can_manage_circle(user, session.circle))
+
+
+def can_schedule_session(user, circle) -> bool:
+    """Facilitators and managers of the circle, and coaches or supervisors who are in it."""
+    if can_manage_circle(user, circle):
+        return True
+    coaching = {Role.COACH, Role.SUPERVISOR}
+    return circle.id in _current_circle_ids(user) and any(Role(m.role) in coaching for m in _memberships(user))
+
+
+def can_view_ledger(user, teacher) -> bool:
+    """A teacher's PLC-hours ledger: the teacher, and those who manage them."""
+    return _authenticated(user) and (user.id == teacher.id or can_manage_user(user, teacher))
+
+
+COACHING_ROLES = {Role.COACH, Role.SUPERVISOR, Role.DIRECTOR}
+
+
+def can_plan_visits(user) -> bool:
+    """Whether the user holds a role that coaches anyone (the teacher still has to pass can_coach)."""
+    return _authenticated(user) and (is_admin(user) or any(Role(m.role) in COACHING_ROLES
+                                                           for m in _memberships(user)))
+
+
+def can_use_coaching(user) -> bool:
+    """Whom the main menu offers the coaching pages: those who coach or oversee visits, and
+    teachers who have been visited."""
+    from plc.models import CoachingVisit
+
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or any(Role(m.role) in COACHING_ROLES | {Role.COORDINATOR} for m in _memberships(user)):
+        return True
+    return db.session.scalar(select(CoachingVisit.id).where(CoachingVisit.teacher_id == user.id).limit(1)) is not None
+
+
+def can_record_visit(user, visit) -> bool:
+    """The coach records the observation and the synthesis."""
+    return _authenticated(user) and user.id == visit.coach_id
+
+
+def can_write_synthesis(user, teacher) -> bool:
+    """A coach writes a synthesis about a teacher they may coach in one of the teacher's schools."""
+    if not _authenticated(user) or teacher is None:
+        return False
+    return any(can_coach(user, teacher, m.school) for m in teacher.current_memberships() if m.school_id)

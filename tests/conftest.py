@@ -103,6 +103,9 @@ def _clean_state(request):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
     limiter.reset()
+    from plc.realtime import presence
+
+    presence.install(app)  # forget who was connected in the previous test
 
 
 @pytest.fixture

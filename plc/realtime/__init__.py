@@ -1,5 +1,5 @@
-"""Socket.IO server. Event handlers arrive with the live-session feature; the server is bound to
-the app here so that the scaled profile's Redis message queue is configured in one place."""
+"""Socket.IO server: the ``/live`` namespace, the after-commit outbox and the presence store. In
+the scaled profile every process shares Redis as message queue, presence store and limiter."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ from plc.extensions import socketio
 
 
 def register(app) -> None:
+    from plc.realtime import outbox, presence
+    from plc.realtime.live import LiveNamespace
+
+    if not any(handler.namespace == "/live" for handler in socketio.namespace_handlers):
+        socketio.on_namespace(LiveNamespace("/live"))
     socketio.init_app(
         app,
         async_mode="threading",
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         manage_session=False,
+        ping_interval=20,
+        ping_timeout=20,
     )
+    outbox.install()
+    presence.install(app)

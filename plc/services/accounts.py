@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, Membership, User
 from plc.models._types import utcnow
+from plc.realtime import outbox
 from plc.services import audit, passwords
 
 
@@ -101,6 +102,7 @@ def end_login_session(user: User, token: str) -> None:
         .where(LoginSession.token_hash == _digest(token), LoginSession.user_id == user.id)
         .values(ended_at=utcnow())
     )
+    outbox.queue_disconnect(db.session, user.id)
     audit.record("auth.logout", user, user)
 
 
@@ -112,6 +114,7 @@ def end_all_sessions(user: User, except_token: str | None = None) -> None:
     db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
+    outbox.queue_disconnect(db.session, user.id)
 
 
 # ---------------------------------------------------------------------------- API tokens

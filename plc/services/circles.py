@@ -15,6 +15,7 @@ from plc.i18n import AcademicTerm, academic_term
 from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
+from plc.realtime import outbox
 from plc.services import audit, search
 
 
@@ -149,6 +150,7 @@ def remove_member(actor: User, circle: Circle, member: CircleMember) -> None:
         raise CircleError({"member": [_("Name another facilitator before this one leaves.")]})
     member.left_on = max(date.today(), member.joined_on)
     authz.forget_cached_memberships()
+    outbox.queue_disconnect(db.session, member.user_id)  # its sockets rejoin only where still allowed
     audit.record("circle.member_removed", actor, circle, user_id=member.user_id)
 
 

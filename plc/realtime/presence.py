@@ -1,0 +1,155 @@
+"""Who is connected where, and throttles for socket events, behind one small interface with an
+in-memory implementation (embedded profile) and a Redis one (scaled profile, shared by every
+process). Nothing here is module-level mutable state: the store hangs off the app."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+
+TTL_SECONDS = 90  # a connection that sends no heartbeat for this long is no longer present
+
+
+@dataclass(frozen=True)
+class Present:
+    user_id: int
+    name: str
+
+
+class MemoryPresence:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._sessions: dict[int, dict[str, tuple[int, str, float]]] = {}
+        self._connections: dict[str, tuple[int, set[int]]] = {}
+
+    def connect(self, sid: str, user_id: int) -> None:
+        with self._lock:
+            self._connections[sid] = (user_id, set())
+
+    def join(self, sid: str, session_id: int, user_id: int, name: str) -> None:
+        with self._lock:
+            self._sessions.setdefault(session_id, {})[sid] = (user_id, name, time.time() + TTL_SECONDS)
+            self._connections.setdefault(sid, (user_id, set()))[1].add(session_id)
+
+    def leave(self, sid: str, session_id: int) -> None:
+        with self._lock:
+            self._sessions.get(session_id, {}).pop(sid, None)
+            if sid in self._connections:
+                self._connections[sid][1].discard(session_id)
+
+    def disconnect(self, sid: str) -> set[int]:
+        with self._lock:
+            _user, sessions = self._connections.pop(sid, (None, set()))
+            for session_id in sessions:
+                self._sessions.get(session_id, {}).pop(sid, None)
+            return set(sessions)
+
+    def heartbeat(self, sid: str) -> None:
+        with self._lock:
+            _user, sessions = self._connections.get(sid, (None, set()))
+            for session_id in sessions:
+                entry = self._sessions.get(session_id, {}).get(sid)
+                if entry:
+                    self._sessions[session_id][sid] = (entry[0], entry[1], time.time() + TTL_SECONDS)
+
+    def members(self, session_id: int) -> list[Present]:
+        now = time.time()
+        with self._lock:
+            entries = self._sessions.get(session_id, {})
+            for sid in [sid for sid, (_u, _n, expires) in entries.items() if expires < now]:
+                entries.pop(sid)
+            seen = {user_id: name for user_id, name, _e in entries.values()}
+        return sorted((Present(u, n) for u, n in seen.items()), key=lambda p: p.name)
+
+    def sids_of(self, user_id: int) -> list[str]:
+        with self._lock:
+            return [sid for sid, (uid, _s) in self._connections.items() if uid == user_id]
+
+
+class RedisPresence:
+    """Keys: ``plc:presence:<session>`` hash sid → {user, name, expires};
+    ``plc:conn:<sid>`` → {user, sessions}; ``plc:user-sids:<user>`` set of sids."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+
+    def connect(self, sid: str, user_id: int) -> None:
+        pipe = self._redis.pipeline()
+        pipe.set(f"plc:conn:{sid}", json.dumps({"user": user_id, "sessions": []}), ex=24 * 3600)
+        pipe.sadd(f"plc:user-sids:{user_id}", sid)
+        pipe.expire(f"plc:user-sids:{user_id}", 24 * 3600)
+        pipe.execute()
+
+    def _connection(self, sid: str) -> dict:
+        raw = self._redis.get(f"plc:conn:{sid}")
+        return json.loads(raw) if raw else {"user": None, "sessions": []}
+
+    def join(self, sid: str, session_id: int, user_id: int, name: str) -> None:
+        record = self._connection(sid)
+        record["user"] = user_id
+        record["sessions"] = sorted(set(record["sessions"]) | {session_id})
+        entry = json.dumps({"user": user_id, "name": name, "expires": time.time() + TTL_SECONDS})
+        pipe = self._redis.pipeline()
+        pipe.hset(f"plc:presence:{session_id}", sid, entry)
+        pipe.set(f"plc:conn:{sid}", json.dumps(record), ex=24 * 3600)
+        pipe.execute()
+
+    def leave(self, sid: str, session_id: int) -> None:
+        record = self._connection(sid)
+        record["sessions"] = [s for s in record["sessions"] if s != session_id]
+        pipe = self._redis.pipeline()
+        pipe.hdel(f"plc:presence:{session_id}", sid)
+        pipe.set(f"plc:conn:{sid}", json.dumps(record), ex=24 * 3600)
+        pipe.execute()
+
+    def disconnect(self, sid: str) -> set[int]:
+        record = self._connection(sid)
+        pipe = self._redis.pipeline()
+        for session_id in record["sessions"]:
+            pipe.hdel(f"plc:presence:{session_id}", sid)
+        pipe.delete(f"plc:conn:{sid}")
+        if record["user"] is not None:
+            pipe.srem(f"plc:user-sids:{record['user']}", sid)
+        pipe.execute()
+        return set(record["sessions"])
+
+    def heartbeat(self, sid: str) -> None:
+        record = self._connection(sid)
+        for session_id in record["sessions"]:
+            raw = self._redis.hget(f"plc:presence:{session_id}", sid)
+            if raw:
+                entry = json.loads(raw)
+                entry["expires"] = time.time() + TTL_SECONDS
+                self._redis.hset(f"plc:presence:{session_id}", sid, json.dumps(entry))
+
+    def members(self, session_id: int) -> list[Present]:
+        now = time.time()
+        seen: dict[int, str] = {}
+        stale = []
+        for sid, raw in self._redis.hgetall(f"plc:presence:{session_id}").items():
+            entry = json.loads(raw)
+            if entry["expires"] < now:
+                stale.append(sid)
+            else:
+                seen[entry["user"]] = entry["name"]
+        if stale:
+            self._redis.hdel(f"plc:presence:{session_id}", *stale)
+        return sorted((Present(u, n) for u, n in seen.items()), key=lambda p: p.name)
+
+    def sids_of(self, user_id: int) -> list[str]:
+        return sorted(self._redis.smembers(f"plc:user-sids:{user_id}"))
+
+
+def install(app) -> None:
+    url = app.config.get("REDIS_URL") if app.config.get("PLC_PROFILE") == "scaled" else None
+    app.extensions["plc_presence"] = RedisPresence(url) if url else MemoryPresence()
+
+
+def store() -> MemoryPresence | RedisPresence:
+    return current_app.extensions["plc_presence"]

@@ -1,0 +1,462 @@
+"""Live PLC sessions: scheduling, starting and ending, chat that loses nothing, attendance that
+becomes PLC hours, the host's summary and notifications."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select, update
+
+from plc import authz
+from plc.extensions import db
+from plc.i18n import academic_term, fiscal_year_be, to_local
+from plc.models import Circle, CircleMeeting, User
+from plc.models._types import utcnow
+from plc.models.live_sessions import (SESSION_MODES, ActionItem, Attendance, ChatMessage, LiveSession, Notification,
+                                      SessionGuest, SessionMute)
+from plc.realtime import outbox
+from plc.rendering import render_markdown
+from plc.services import audit
+
+GRACE = timedelta(minutes=30)
+MAX_BODY = 2000
+HISTORY_LIMIT = 500
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class SessionError(ValueError):
+    def __init__(self, fields: dict[str, list[str]], code: str = "invalid"):
+        super().__init__("; ".join(m for ms in fields.values() for m in ms))
+        self.fields = fields
+        self.code = code
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+# ---------------------------------------------------------------------------- scheduling
+
+
+@dataclass
+class SessionInput:
+    title: str
+    starts_at: datetime
+    duration_minutes: int = 60
+    mode: str = "online"
+    agenda: str | None = None
+    cycle_id: int | None = None
+    guest_ids: list[int] = field(default_factory=list)
+
+
+def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
+    from plc.models import Cycle
+
+    errors: dict[str, list[str]] = {}
+    if not _clean(data.title):
+        errors["title"] = [_("Give the session a title.")]
+    if data.starts_at is None or data.starts_at.tzinfo is None:
+        errors["starts_at"] = [_("Choose the date and time (Bangkok time).")]
+    try:
+        duration = int(data.duration_minutes)
+    except (TypeError, ValueError):
+        duration = 0
+    if not 5 <= duration <= 8 * 60:
+        errors["duration_minutes"] = [_("A session lasts between 5 minutes and 8 hours.")]
+    if data.mode not in SESSION_MODES:
+        errors["mode"] = [_("Choose online or onsite.")]
+    cycle = db.session.get(Cycle, data.cycle_id) if data.cycle_id else None
+    if data.cycle_id and (cycle is None or cycle.circle_id != circle.id):
+        errors["cycle_id"] = [_("Choose a cycle of this circle.")]
+    guests = list(db.session.scalars(select(User).where(User.id.in_(data.guest_ids or []))))
+    network_ids = authz.network_ids_of_schools({circle.school_id}) if circle.school_id else {circle.network_id}
+    for guest in guests:
+        guest_networks = authz.member_network_ids(guest) | authz.network_ids_of_schools(authz.member_school_ids(guest))
+        if not guest_networks & network_ids:
+            errors.setdefault("guest_ids", []).append(
+                _("%(name)s is not in a school of this network.", name=guest.name_th))
+    if len(guests) != len(set(data.guest_ids or [])):
+        errors.setdefault("guest_ids", []).append(_("Choose guests from the network."))
+    if errors:
+        raise SessionError(errors)
+    session = LiveSession(circle=circle, cycle=cycle, phase=cycle.current_phase if cycle else None,
+                          host_id=actor.id, title=data.title.strip()[:200], agenda=_clean(data.agenda),
+                          mode=data.mode, starts_at=data.starts_at.astimezone(UTC), duration_minutes=duration)
+    db.session.add(session)
+    db.session.flush()
+    for guest in guests:
+        db.session.add(SessionGuest(session=session, user_id=guest.id, invited_by_id=actor.id))
+    for user_id in invitees(session):
+        if user_id != actor.id:
+            notify(user_id, "session_scheduled", _("New PLC session: %(title)s", title=session.title),
+                   f"/live/{session.id}")
+    db.session.flush()
+    return session
+
+
+def invitees(session: LiveSession) -> set[int]:
+    members = {m.user_id for m in session.circle.current_members()}
+    return members | {g.user_id for g in session.guests} | {session.host_id}
+
+
+def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False) -> Select:
+    from plc.models import CircleMember
+
+    guest_of = select(SessionGuest.session_id).where(SessionGuest.user_id == user.id)
+    query = select(LiveSession).where(or_(
+        LiveSession.circle_id.in_(select(Circle.id).where(authz.visible_circles_clause(user))),
+        LiveSession.id.in_(guest_of)))
+    if circle_id is not None:
+        query = query.where(LiveSession.circle_id == circle_id)
+    if upcoming:
+        query = query.where(LiveSession.state != "ended", LiveSession.starts_at >= utcnow() - timedelta(hours=12))
+        mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.left_on.is_(None))
+        query = query.where(or_(LiveSession.circle_id.in_(mine), LiveSession.id.in_(guest_of),
+                                LiveSession.host_id == user.id))
+    return query.order_by(LiveSession.starts_at)
+
+
+# ---------------------------------------------------------------------------- state
+
+
+def planned_end(session: LiveSession) -> datetime:
+    return session.starts_at + timedelta(minutes=session.duration_minutes)
+
+
+def refresh_state(session: LiveSession, now: datetime | None = None) -> bool:
+    """Ends a live session that ran past its planned end plus the grace period; True if it did."""
+    now = now or utcnow()
+    if session.state == "live" and now > planned_end(session) + GRACE:
+        _finish(session, None, ended_at=planned_end(session) + GRACE)
+        return True
+    return False
+
+
+def start(actor: User, session: LiveSession) -> LiveSession:
+    if session.state != "scheduled":
+        raise SessionError({"state": [_("Only a scheduled session can start.")]}, code="conflict")
+    session.state = "live"
+    session.started_at = utcnow()
+    outbox.queue(db.session, "session_state", state_payload(session), outbox.session_room(session.id))
+    return session
+
+
+def end(actor: User, session: LiveSession) -> LiveSession:
+    if session.state != "live":
+        raise SessionError({"state": [_("Only a live session can end.")]}, code="conflict")
+    _finish(session, actor)
+    return session
+
+
+def _finish(session: LiveSession, actor: User | None, ended_at: datetime | None = None) -> None:
+    session.state = "ended"
+    session.ended_at = ended_at or utcnow()
+    db.session.execute(update(Attendance).where(Attendance.session_id == session.id, Attendance.left_at.is_(None))
+                       .values(left_at=func.coalesce(Attendance.last_seen_at, session.ended_at)))
+    db.session.execute(update(Attendance).where(Attendance.session_id == session.id,
+                                                Attendance.left_at > session.ended_at)
+                       .values(left_at=session.ended_at))
+    minutes = int(((session.ended_at - (session.started_at or session.starts_at)).total_seconds()) // 60)
+    db.session.add(CircleMeeting(circle_id=session.circle_id, cycle_id=session.cycle_id,
+                                 held_on=to_local(session.started_at or session.starts_at).date(),
+                                 mode="online", title=session.title, minutes=max(minutes, 1),
+                                 recorded_by_id=getattr(actor, "id", None)))
+    outbox.queue(db.session, "session_state", state_payload(session), outbox.session_room(session.id))
+
+
+def state_payload(session: LiveSession) -> dict:
+    return {"session_id": session.id, "state": session.state, "read_only": session.read_only}
+
+
+# ---------------------------------------------------------------------------- chat
+
+
+def message_payload(message: ChatMessage) -> dict:
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.seq,
+        "event_id": message.event,
+        "session_id": message.session_id,
+        "author": {"id": message.author_id, "name": message.author.name_th if message.author else ""},
+        "body": "" if deleted else message.body,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+    }
+
+
+def _next_event(session_id: int) -> int:
+    """Takes the session's next counter value. The UPDATE locks the session row until commit, so
+    concurrent writers in one session commit in the order of their numbers."""
+    return db.session.execute(
+        update(LiveSession).where(LiveSession.id == session_id)
+        .values(last_event=LiveSession.last_event + 1).returning(LiveSession.last_event)).scalar_one()
+
+
+def history(session_id: int, since_id: int = 0, limit: int = HISTORY_LIMIT) -> tuple[list[ChatMessage], bool]:
+    """Messages (and edits and deletions) after ``since_id``, oldest first; True if there were more."""
+    rows = list(db.session.scalars(
+        select(ChatMessage).where(ChatMessage.session_id == session_id, ChatMessage.event > max(0, since_id))
+        .order_by(ChatMessage.event).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def latest(session_id: int, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
+    rows = list(db.session.scalars(select(ChatMessage).where(ChatMessage.session_id == session_id)
+                                   .order_by(ChatMessage.seq.desc()).limit(limit)))
+    return rows[::-1]
+
+
+def is_muted(session_id: int, user_id: int) -> bool:
+    return db.session.scalar(select(SessionMute.id).where(SessionMute.session_id == session_id,
+                                                          SessionMute.user_id == user_id)) is not None
+
+
+def post_message(actor: User, session_id: int, body: str, client_id: str) -> tuple[ChatMessage, bool]:
+    """Stores a message; returns (message, created). A repeated client_id from the same author
+    returns the stored message instead of a duplicate. The caller commits, then acknowledges."""
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not CLIENT_ID.match(client_id or ""):
+        raise SessionError({"client_id": [_("Missing message id.")]})
+    if len(text) > MAX_BODY:
+        raise SessionError({"body": [_("A message has at most %(n)d characters.", n=MAX_BODY)]})
+    event = _next_event(session_id)  # first write: holds the session row until commit
+    existing = db.session.scalar(select(ChatMessage).where(
+        ChatMessage.session_id == session_id, ChatMessage.author_id == actor.id, ChatMessage.client_id == client_id))
+    if existing is not None:
+        return existing, False  # a retry: the number taken is simply left unused
+    if not text:
+        raise SessionError({"body": [_("Write a message.")]})
+    session = db.session.get(LiveSession, session_id)
+    if session.state != "live":
+        raise SessionError({"state": [_("The session is not live.")]}, code="not_live")
+    if session.read_only and not authz.can_host_session(actor, session):
+        raise SessionError({"state": [_("The host has made the chat read-only.")]}, code="read_only")
+    if is_muted(session_id, actor.id):
+        raise SessionError({"body": [_("The host has muted you in this session.")]}, code="muted")
+    message = ChatMessage(session_id=session_id, seq=event, event=event, author_id=actor.id, client_id=client_id,
+                          body=text)
+    db.session.add(message)
+    db.session.flush()
+    outbox.queue(db.session, "message", message_payload(message), outbox.session_room(session_id))
+    return message, True
+
+
+def edit_message(actor: User, message: ChatMessage, body: str) -> ChatMessage:
+    text = (body or "").strip()
+    if message.author_id != actor.id or message.deleted_at is not None:
+        raise SessionError({"message": [_("You can edit only your own messages.")]}, code="forbidden")
+    if not text or len(text) > MAX_BODY:
+        raise SessionError({"body": [_("A message has 1 to %(n)d characters.", n=MAX_BODY)]})
+    message.event = _next_event(message.session_id)
+    message.body = text
+    message.edited_at = utcnow()
+    outbox.queue(db.session, "message", message_payload(message), outbox.session_room(message.session_id))
+    return message
+
+
+def delete_message(actor: User, message: ChatMessage, session: LiveSession) -> ChatMessage:
+    """Authors delete their own messages, hosts any; the row stays as a tombstone."""
+    host = authz.can_host_session(actor, session)
+    if message.author_id != actor.id and not host:
+        raise SessionError({"message": [_("You can delete only your own messages.")]}, code="forbidden")
+    if message.deleted_at is None:
+        message.event = _next_event(message.session_id)
+        message.deleted_at = utcnow()
+        message.deleted_by_id = actor.id
+        if message.author_id != actor.id:
+            audit.record("live.message_deleted", actor, session, message_id=message.seq, author_id=message.author_id)
+        outbox.queue(db.session, "message_deleted", message_payload(message), outbox.session_room(message.session_id))
+    return message
+
+
+def set_muted(actor: User, session: LiveSession, user_id: int, muted: bool) -> None:
+    row = db.session.scalar(select(SessionMute).where(SessionMute.session_id == session.id,
+                                                      SessionMute.user_id == user_id))
+    if muted and row is None:
+        db.session.add(SessionMute(session_id=session.id, user_id=user_id, muted_by_id=actor.id))
+    elif not muted and row is not None:
+        db.session.delete(row)
+    audit.record("live.muted" if muted else "live.unmuted", actor, session, user_id=user_id)
+
+
+def set_read_only(actor: User, session: LiveSession, read_only: bool) -> None:
+    session.read_only = read_only
+    audit.record("live.read_only" if read_only else "live.writable", actor, session)
+    outbox.queue(db.session, "session_state", state_payload(session), outbox.session_room(session.id))
+
+
+# ---------------------------------------------------------------------------- attendance
+
+
+def open_interval(user: User, session: LiveSession, connection_id: str) -> Attendance:
+    now = utcnow()
+    row = Attendance(session_id=session.id, user_id=user.id, connection_id=connection_id, joined_at=now,
+                     last_seen_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def close_interval(connection_id: str, session_id: int | None = None, connection=None) -> None:
+    condition = [Attendance.connection_id == connection_id, Attendance.left_at.is_(None)]
+    if session_id is not None:
+        condition.append(Attendance.session_id == session_id)
+    (connection or db.session).execute(update(Attendance).where(*condition).values(left_at=utcnow()))
+
+
+def touch_interval(connection_id: str) -> None:
+    db.session.execute(update(Attendance).where(Attendance.connection_id == connection_id,
+                                                Attendance.left_at.is_(None)).values(last_seen_at=utcnow()))
+
+
+def record_onsite(actor: User, session: LiveSession, attendees: dict[int, int]) -> None:
+    """The host records who came to an onsite meeting and for how many minutes."""
+    if session.mode != "onsite":
+        raise SessionError({"mode": [_("Attendance is taken by the host only for onsite meetings.")]})
+    allowed = invitees(session)
+    errors = [uid for uid, minutes in attendees.items() if uid not in allowed or not 0 < int(minutes) <= 8 * 60]
+    if errors:
+        raise SessionError({"attendees": [_("Record members of the circle with 1 to 480 minutes.")]})
+    db.session.execute(Attendance.__table__.delete().where(Attendance.session_id == session.id,
+                                                           Attendance.onsite_minutes.is_not(None)))
+    when = session.starts_at
+    for user_id, minutes in attendees.items():
+        db.session.add(Attendance(session_id=session.id, user_id=user_id, joined_at=when, last_seen_at=when,
+                                  left_at=when + timedelta(minutes=int(minutes)), onsite_minutes=int(minutes),
+                                  recorded_by_id=actor.id))
+    if session.state != "ended":
+        session.state = "ended"
+        session.started_at = session.started_at or when
+        session.ended_at = when + timedelta(minutes=session.duration_minutes)
+        db.session.add(CircleMeeting(circle_id=session.circle_id, cycle_id=session.cycle_id,
+                                     held_on=to_local(when).date(), mode="onsite", title=session.title,
+                                     minutes=session.duration_minutes, recorded_by_id=actor.id))
+    db.session.flush()
+
+
+def _merged_minutes(intervals: list[tuple[datetime, datetime]]) -> float:
+    total = timedelta()
+    current_start = current_end = None
+    for start_at, end_at in sorted(intervals):
+        if current_end is None or start_at > current_end:
+            if current_end is not None:
+                total += current_end - current_start
+            current_start, current_end = start_at, end_at
+        else:
+            current_end = max(current_end, end_at)
+    if current_end is not None:
+        total += current_end - current_start
+    return total.total_seconds() / 60
+
+
+@dataclass
+class AttendanceRow:
+    user: User
+    minutes: int
+    joins: int
+    first_joined: datetime | None
+    last_left: datetime | None
+    present: bool
+
+
+def attendance(session: LiveSession, now: datetime | None = None) -> list[AttendanceRow]:
+    """Minutes per participant: overlapping connections (two tabs) count once."""
+    now = now or utcnow()
+    rows = list(db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)))
+    by_user: dict[int, list[Attendance]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    cap = session.ended_at or now
+    result = []
+    for intervals in by_user.values():
+        spans = [(r.joined_at, min(r.left_at or cap, cap)) for r in intervals]
+        spans = [(a, b) for a, b in spans if b > a]
+        result.append(AttendanceRow(
+            user=intervals[0].user, minutes=int(round(_merged_minutes(spans))), joins=len(intervals),
+            first_joined=min(r.joined_at for r in intervals),
+            last_left=max((r.left_at for r in intervals if r.left_at), default=None),
+            present=any(r.left_at is None for r in intervals) and session.state == "live"))
+    return sorted(result, key=lambda r: r.user.name_th)
+
+
+@dataclass
+class LedgerRow:
+    session: LiveSession
+    date: date
+    term: str
+    fiscal_year: int
+    minutes: int
+    mode: str
+
+
+def ledger(user: User) -> list[LedgerRow]:
+    """PLC hours of one teacher: online minutes from attendance plus onsite meetings, per session."""
+    session_ids = set(db.session.scalars(select(Attendance.session_id).where(Attendance.user_id == user.id)))
+    rows = []
+    for session in db.session.scalars(select(LiveSession).where(LiveSession.id.in_(session_ids))
+                                      .order_by(LiveSession.starts_at)):
+        mine = [r for r in attendance(session) if r.user.id == user.id]
+        if not mine or mine[0].minutes <= 0:
+            continue
+        day = to_local(session.started_at or session.starts_at).date()
+        rows.append(LedgerRow(session=session, date=day, term=str(academic_term(day)),
+                              fiscal_year=fiscal_year_be(day), minutes=mine[0].minutes, mode=session.mode))
+    return rows
+
+
+def ledger_totals(rows: list[LedgerRow]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {"term": {}, "fiscal_year": {}}
+    for row in rows:
+        totals["term"][row.term] = totals["term"].get(row.term, 0) + row.minutes
+        key = str(row.fiscal_year)
+        totals["fiscal_year"][key] = totals["fiscal_year"].get(key, 0) + row.minutes
+    return totals
+
+
+# ---------------------------------------------------------------------------- after the session
+
+
+@dataclass
+class ActionItemInput:
+    text: str
+    owner_id: int | None = None
+    due_on: date | None = None
+
+
+def write_summary(actor: User, session: LiveSession, decisions: str, items: list[ActionItemInput]) -> LiveSession:
+    if session.state != "ended":
+        raise SessionError({"state": [_("Write the summary after the session has ended.")]}, code="conflict")
+    if not _clean(decisions):
+        raise SessionError({"decisions": [_("Write what the circle decided.")]})
+    allowed = invitees(session)
+    for item in items:
+        if not _clean(item.text) or (item.owner_id is not None and item.owner_id not in allowed):
+            raise SessionError({"action_items": [_("Each action item needs a text and an owner from the session.")]})
+    first = session.summary_at is None
+    session.summary_decisions = decisions.strip()
+    session.summary_html = render_markdown(session.summary_decisions)
+    session.summary_at = utcnow()
+    session.action_items = [ActionItem(text=i.text.strip(), owner_id=i.owner_id, due_on=i.due_on) for i in items]
+    if first:
+        for user_id in invitees(session) - {actor.id}:
+            notify(user_id, "session_summary", _("Summary of %(title)s", title=session.title), f"/live/{session.id}")
+    db.session.flush()
+    return session
+
+
+def notify(user_id: int, kind: str, title: str, url: str | None = None) -> Notification:
+    note = Notification(user_id=user_id, kind=kind, title=title[:300], url=url)
+    db.session.add(note)
+    return note
+
+
+def unread_notifications(user: User, limit: int = 20) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                              Notification.read_at.is_(None))
+                                   .order_by(Notification.created_at.desc()).limit(limit)))
