@@ -148,7 +148,19 @@ def days_ago(days: int) -> date:
     return bangkok_today() - timedelta(days=days)
 
 
+def language_url(code: str) -> str:
+    """The current page in another language, keeping its query string. After a form POST the page
+    has no address of its own, so the switch goes to the home page instead of a 405."""
+    from urllib.parse import urlencode
+
+    if request.method != "GET" or request.endpoint is None:
+        return "/?" + urlencode({"lang": code})
+    query = urlencode([*[(k, v) for k, v in request.args.items(multi=True) if k != "lang"], ("lang", code)])
+    return f"{request.path}?{query}"
+
+
 def register(app) -> None:
+    app.add_template_global(language_url)
     app.add_template_filter(format_date, "be_date")
     app.add_template_filter(format_datetime, "be_datetime")
     app.add_template_filter(localize_digits, "digits")
