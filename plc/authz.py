@@ -686,6 +686,21 @@ def can_coach(user, teacher, school) -> bool:
     return school.id in coaching_schools or school.area_office_id in area
 
 
+def visible_visits_clause(user):
+    """WHERE clause for the visits the user may see (the same rule as ``can_view_visit``): their own
+    as coach or teacher, and those at schools they manage."""
+    from sqlalchemy import or_
+
+    from plc.models import CoachingVisit
+
+    if is_admin(user):
+        return True
+    if not _authenticated(user):
+        return False
+    return or_(CoachingVisit.coach_id == user.id, CoachingVisit.teacher_id == user.id,
+               scope_filter(CoachingVisit.school_id, managed_school_ids(user)))
+
+
 def can_view_visit(user, visit) -> bool:
     if not _authenticated(user):
         return False

@@ -14,7 +14,6 @@ seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 def seed_reference_command() -> None:
     """Regions, provinces, affiliations, area offices, focus areas and the innovation library."""
     from plc.seeding import seed_reference
-
     from plc.services import search
 
     counts = seed_reference()
@@ -28,7 +27,6 @@ def seed_demo_command() -> None:
     """Reference data plus two demo networks, their schools, fictional people and their PLC work
     (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned)."""
     from plc.seeding import DEMO_PASSWORD, seed_demo
-
     from plc.services import search
 
     counts = seed_demo()

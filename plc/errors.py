@@ -118,6 +118,9 @@ def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return render_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
+    from plc.extensions import db
+
+    db.session.rollback()  # the error page (its menu) may query; a failed transaction would break it too
     return render_error(InternalServerError())
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import date
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest

@@ -45,3 +45,53 @@ def build_plc_work(in_db, world, *, year: int = 2568) -> dict[str, int]:
         return {"goal_id": goal.id, "innovation_id": innovation.id, "number": version.number,
                 "version_id": version.id, "step_ids": step_ids, "circle_id": circle.id,
                 "user_id": teacher.id, "cycle_id": cycle.id}
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def build_issue4_work(in_db, world, work: dict) -> dict[str, int]:
+    """On top of ``build_plc_work``: a school-visible lesson plan of the teacher in the cycle (revision 1,
+    a comment, a picture attached), a reflection and a planned coaching visit. Returns the ids by path
+    parameter name (``plan_id``, ``attachment_id``, ``reflection_id``, ``visit_id``; revision ``number``
+    1 is the ``number`` that ``build_plc_work`` already gives).
+
+    The reflection is the admin's own draft: reflection text is private even from admins, and the API
+    tests read every GET as the admin."""
+    from datetime import date, timedelta
+
+    from plc.services import coaching, lesson_plans, reflections
+    from plc.services.lesson_plans import PlanInput
+    from plc.services.reflections import ReflectionInput
+
+    with in_db() as session:
+        admin, coach = session.get(User, world.admin.id), session.get(User, world.coach.id)
+        teacher, school = session.get(User, world.teacher.id), session.get(School, world.school_a.id)
+        plan = lesson_plans.create(teacher, PlanInput(
+            title="แผนการจัดการเรียนรู้ เศษส่วน ป.4", body_md="## จุดประสงค์\n- เปรียบเทียบเศษส่วนได้",
+            learning_area="คณิตศาสตร์", grade="ป.4", visibility="school", cycle_id=work["cycle_id"]))
+        lesson_plans.add_comment(teacher, plan, body_md="ใช้สื่อจริงดีมาก", kind="strength")
+        attachment = lesson_plans.add_attachment(teacher, plan, "ภาพกิจกรรม.png", PNG_BYTES)
+        reflection = reflections.save_draft(admin, ReflectionInput(title="บันทึกของผู้ดูแลระบบ",
+                                                                   cycle_id=work["cycle_id"], results="ทดลอง"))
+        visit = coaching.plan_visit(coach, teacher=teacher, school=school, planned_on=date.today() + timedelta(days=7),
+                                    focus="การใช้คำถามกระตุ้นการคิด")
+        session.flush()
+        return {"plan_id": plan.id, "attachment_id": attachment.id, "reflection_id": reflection.id,
+                "visit_id": visit.id}
+
+
+def issue4_bodies() -> dict[tuple[str, str], dict]:
+    """A valid JSON body for every issue-4 write with an id in its path, so that only the object decides."""
+    from datetime import date
+
+    return {
+        ("PATCH", "/api/v1/lesson-plans/{plan_id}"): {"title": "แก้ไข"},
+        ("POST", "/api/v1/lesson-plans/{plan_id}/comments"): {"kind": "question", "body_md": "ทำไม"},
+        ("POST", "/api/v1/lesson-plans/{plan_id}/showcase"): {"on": True},
+        ("PATCH", "/api/v1/reflections/{reflection_id}"): {"title": "แก้ไข"},
+        ("POST", "/api/v1/reflections/{reflection_id}/feedback"): {"body_md": "ดีมาก"},
+        ("POST", "/api/v1/coaching-visits/{visit_id}/held"): {"held_on": date.today().isoformat(),
+                                                              "observation_notes": "นักเรียนตั้งใจ"},
+        ("POST", "/api/v1/coaching-visits/{visit_id}/reflection"): {"text": "ได้เรียนรู้"},
+    }

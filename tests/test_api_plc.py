@@ -14,8 +14,9 @@ import pytest
 
 from plc.models import FocusArea
 from tests.conftest import PASSWORD
+from tests.live_helpers import build_live_work, live_bodies
 from tests.openapi_helpers import OPENAPI_PATH, ApiClient, ResponseChecker, concrete_path, operations
-from tests.plc_helpers import build_plc_work
+from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
@@ -189,12 +190,15 @@ def _bodies(world, work) -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/cycles/{cycle_id}/checkpoints"): {"stage": "upstream", "reviewed": "ทบทวน"},
         ("POST", "/api/v1/cycles/{cycle_id}/outcomes"): OUTCOME,
         ("POST", "/api/v1/cycles/{cycle_id}/close"): LESSONS,
+        **issue4_bodies(),
+        **live_bodies(),
     }
 
 
 @pytest.mark.parametrize("key", ["outsider", "coordinator2", "director_c"])
-def test_another_tenant_gets_404_on_every_object(call, spec, world, work, key):
-    values = {"school_id": world.school_a.id, "network_id": world.n1.id, **work}
+def test_another_tenant_gets_404_on_every_object(call, spec, world, work, in_db, key):
+    values = {"school_id": world.school_a.id, "network_id": world.n1.id, **work,
+              **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
     missing = {name: NO_SUCH_ID for name in values}
     bodies = _bodies(world, work)
     checked = 0

@@ -179,7 +179,8 @@ def test_teacher_runs_a_whole_cycle_with_pac_from_circle_to_lessons_learned(app,
     assert "g = 0.74" in page and "d = 0.75" in page and "95% CI 0.22 to 1.26" in page
     assert "Above the 0.40 hinge point" in page and "เพิ่มเวลาให้กลุ่มอ่อน" in page
     assert "DE checkpoint: Midstream (during)" in page, "the timeline lists the checkpoint"
-    assert "Coming with lesson-plan sharing" in page, "empty timeline slots wait for later features"
+    assert "slot-live_sessions" in page and "No PLC session of this cycle yet." in page, "the sessions slot is filled"
+    assert "Write a lesson plan for this cycle" in page, "the lesson-plans slot is filled"
 
     # Closing needs the lessons learned and a confirmation.
     lessons = {"results": "คะแนนเฉลี่ยสูงขึ้น", "picture_of_success": "นักเรียนอธิบายได้ด้วยตนเอง",

@@ -24,7 +24,6 @@ bp = Blueprint("cycles", __name__)
 
 # What each empty slot of the timeline waits for (timeline.SLOTS; later issues fill them).
 SLOT_PLACEHOLDERS = {
-    "lesson_plans": _l("Coming with lesson-plan sharing: the plans this cycle designs and teaches."),
     "reflections": _l("Coming with reflection logs: what teachers and coaches noticed after each lesson."),
     "live_sessions": _l("Coming with live online PLC sessions: meetings held on the platform."),
 }

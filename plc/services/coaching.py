@@ -30,6 +30,21 @@ def _clean(text: str | None) -> str | None:
     return text or None
 
 
+def visits_query(user, *, status: str | None = None, teacher_id: int | None = None,
+                 school_id: int | None = None, cycle_id: int | None = None):
+    """The visits the user may see (as coach or teacher, or as manager of the school), latest first."""
+    query = select(CoachingVisit).where(authz.visible_visits_clause(user))
+    if status:
+        query = query.where(CoachingVisit.status == status)
+    if teacher_id:
+        query = query.where(CoachingVisit.teacher_id == teacher_id)
+    if school_id:
+        query = query.where(CoachingVisit.school_id == school_id)
+    if cycle_id:
+        query = query.where(CoachingVisit.cycle_id == cycle_id)
+    return query.order_by(CoachingVisit.planned_on.desc(), CoachingVisit.id.desc())
+
+
 def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, focus: str,
                observe_what: str | None = None, cycle=None) -> CoachingVisit:
     errors: dict[str, list[str]] = {}
@@ -170,3 +185,41 @@ def coverage(school: School, term: AcademicTerm | None = None) -> list[CoverageR
         held = [v.held_on for v in visits if v.teacher_id == teacher.id]
         rows.append(CoverageRow(teacher=teacher, held=len(held), last_held_on=max(held) if held else None))
     return sorted(rows, key=lambda r: (r.held > 0, r.teacher.name_th))
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def coachable(actor: User) -> list[tuple[User, School]]:
+    """(teacher, school) pairs the actor may plan a visit with, by school then name."""
+    school_ids = authz.visible_school_ids(actor)
+    rows = db.session.execute(
+        select(User, School).join(Membership, Membership.user_id == User.id)
+        .join(School, School.id == Membership.school_id)
+        .where(Membership.role == "teacher", Membership.current_clause(), User.disabled_at.is_(None),
+               authz.scope_filter(Membership.school_id, school_ids))
+        .order_by(School.name_th, User.name_th, User.id))
+    pairs = list(dict.fromkeys((teacher, school) for teacher, school in rows))  # no DISTINCT: JSON columns
+    return [(teacher, school) for teacher, school in pairs if authz.can_coach(actor, teacher, school)]
+
+
+def visits_of_teacher(teacher: User, term: AcademicTerm, coach: User | None = None) -> list[CoachingVisit]:
+    """The visits a teacher had (or has planned) in a term, by date; one coach's only if given."""
+    query = select(CoachingVisit).where(CoachingVisit.teacher_id == teacher.id,
+                                        CoachingVisit.planned_on >= term.starts_on,
+                                        CoachingVisit.planned_on <= term.ends_on)
+    if coach is not None:
+        query = query.where(CoachingVisit.coach_id == coach.id)
+    return list(db.session.scalars(query.order_by(CoachingVisit.planned_on, CoachingVisit.id)))
+
+
+def syntheses_about(teacher: User, term: AcademicTerm) -> list[CoachingSynthesis]:
+    return list(db.session.scalars(select(CoachingSynthesis).where(
+        CoachingSynthesis.teacher_id == teacher.id, CoachingSynthesis.term == str(term))
+        .order_by(CoachingSynthesis.updated_at.desc())))
+
+
+def visits_of_coach(coach: User, term: AcademicTerm) -> list[CoachingVisit]:
+    return list(db.session.scalars(select(CoachingVisit).where(
+        CoachingVisit.coach_id == coach.id, CoachingVisit.planned_on >= term.starts_on,
+        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on, CoachingVisit.id)))

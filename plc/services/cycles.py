@@ -11,8 +11,17 @@ from sqlalchemy import Select, select
 
 from plc import authz
 from plc.extensions import db
-from plc.models import (Circle, Cycle, CyclePhase, DECheckpoint, InnovationStep, InnovationVersion, LessonsLearned,
-                        SchoolGoal, User)
+from plc.models import (
+    Circle,
+    Cycle,
+    CyclePhase,
+    DECheckpoint,
+    InnovationStep,
+    InnovationVersion,
+    LessonsLearned,
+    SchoolGoal,
+    User,
+)
 from plc.models._types import utcnow
 from plc.models.cycles import DE_STAGES
 from plc.services import audit, search

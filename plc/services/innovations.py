@@ -189,11 +189,13 @@ def usage(user, innovation: Innovation) -> Usage:
     from plc.models.cycles import cycle_innovation_version
 
     version_ids = [v.id for v in innovation.versions]
+    # IN (subquery), not JOIN + DISTINCT: PostgreSQL cannot compare the JSON column for DISTINCT.
+    applying = select(cycle_innovation_version.c.cycle_id).where(
+        cycle_innovation_version.c.innovation_version_id.in_(version_ids))
     cycles = list(db.session.scalars(
-        select(Cycle).join(cycle_innovation_version, cycle_innovation_version.c.cycle_id == Cycle.id)
-        .where(cycle_innovation_version.c.innovation_version_id.in_(version_ids))
+        select(Cycle).where(Cycle.id.in_(applying))
         .where(authz.visible_circles_clause(user)).join(Cycle.circle)
-        .order_by(Cycle.created_at.desc()).distinct()))
+        .order_by(Cycle.created_at.desc())))
     schools: dict[int, School] = {}
     for cycle in cycles:
         circle: Circle = cycle.circle

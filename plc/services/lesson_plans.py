@@ -123,7 +123,10 @@ def forks_of(user, plan: LessonPlan) -> list[LessonPlan]:
 # ---------------------------------------------------------------------------- writing
 
 
-def _validate(actor: User, data: PlanInput) -> tuple[list[InnovationStep], object, object]:
+def _validate(actor: User, data: PlanInput,
+              plan: LessonPlan | None = None) -> tuple[list[InnovationStep], object, object]:
+    """``plan`` (when updating): keeping the plan's own cycle or circle needs no new permission, so an
+    author who has left the circle can still revise the plan."""
     from plc.models import Circle, Cycle
 
     errors: dict[str, list[str]] = {}
@@ -138,18 +141,22 @@ def _validate(actor: User, data: PlanInput) -> tuple[list[InnovationStep], objec
     circle = cycle = None
     if data.cycle_id:
         cycle = db.session.get(Cycle, data.cycle_id)
-        if cycle is None or not authz.can_work_on_cycle(actor, cycle):
+        kept = plan is not None and plan.cycle_id == data.cycle_id
+        if cycle is None or not (kept or authz.can_work_on_cycle(actor, cycle)):
             errors["cycle_id"] = [_("Choose a cycle of one of your circles.")]
         else:
             circle = cycle.circle
     if data.circle_id and circle is None:
         circle = db.session.get(Circle, data.circle_id)
-        if circle is None or not authz.can_work_in_circle(actor, circle):
+        kept = plan is not None and plan.circle_id == data.circle_id
+        if circle is None or not (kept or authz.can_work_in_circle(actor, circle)):
             errors["circle_id"] = [_("Choose one of your circles.")]
     if data.visibility == "circle" and circle is None:
         errors["visibility"] = [_("To share with a circle, choose the circle or cycle.")]
     steps = list(db.session.scalars(select(InnovationStep).where(InnovationStep.id.in_(data.step_ids or []))))
-    if len(steps) != len(set(data.step_ids or [])):
+    # Only steps of innovations the author may see: a plan shows its steps' text to its readers.
+    if len(steps) != len(set(data.step_ids or [])) or not all(
+            authz.can_view_innovation(actor, s.version.innovation) for s in steps):
         errors["step_ids"] = [_("Choose steps from the innovation library.")]
     if errors:
         raise LessonPlanError(errors)
@@ -191,7 +198,7 @@ def _add_revision(actor: User, plan: LessonPlan, title: str, body_md: str, messa
 
 def update(actor: User, plan: LessonPlan, data: PlanInput) -> LessonPlanRevision | None:
     """Saves the plan; a change of title or text becomes a new revision (None when nothing changed)."""
-    steps, circle, cycle = _validate(actor, data)
+    steps, circle, cycle = _validate(actor, data, plan)
     plan.learning_area = _clean(data.learning_area, 120)
     plan.grade = _clean(data.grade, 60)
     plan.duration_minutes = data.duration_minutes

@@ -58,8 +58,64 @@ def counts_by_cycle(cycle_ids: list[int]) -> dict[int, int]:
     if not cycle_ids:
         return {}
     rows = db.session.execute(select(Reflection.cycle_id, func.count(Reflection.id))
-                              .where(Reflection.cycle_id.in_(cycle_ids)).group_by(Reflection.cycle_id))
+                              .where(Reflection.cycle_id.in_(cycle_ids), Reflection.status == "shared")
+                              .group_by(Reflection.cycle_id))
     return dict(rows.all())
+
+
+@dataclass
+class ScopeCounts:
+    """How much reflecting happens in a school or a network's circles: numbers, never text."""
+
+    cycles: int = 0
+    shared: int = 0
+    authors: int = 0
+
+
+def counts_by_scope(*, school_ids: list[int] | None = None,
+                    network_ids: list[int] | None = None) -> tuple[dict[int, ScopeCounts], dict[int, ScopeCounts]]:
+    """({school id: counts of its circles' cycles}, {network id: counts of its network circles})."""
+    from plc.models import Circle
+
+    def _grouped(column, ids):
+        if not ids:
+            return {}
+        rows = db.session.execute(
+            select(column, func.count(func.distinct(Cycle.id)), func.count(func.distinct(Reflection.id)),
+                   func.count(func.distinct(Reflection.author_id)))
+            .select_from(Cycle).join(Circle, Circle.id == Cycle.circle_id)
+            .outerjoin(Reflection, (Reflection.cycle_id == Cycle.id) & (Reflection.status == "shared"))
+            .where(column.in_(ids)).group_by(column))
+        return {key: ScopeCounts(cycles=c, shared=r, authors=a) for key, c, r, a in rows}
+
+    return _grouped(Circle.school_id, school_ids), _grouped(Circle.network_id, network_ids)
+
+
+def possible_partners(cycle: Cycle) -> list[User]:
+    """Whom a reflection on this cycle may be shared with as a pair: the circle's current members
+    and the coaches and supervisors who can see the circle."""
+    from plc.models import Membership, Role
+    from plc.models.org import network_school
+
+    circle = cycle.circle
+    people = {m.user_id: m.user for m in circle.current_members()}
+    if circle.school_id is not None:
+        schools = [circle.school_id]
+        networks = [n.id for n in circle.school.networks]
+    else:
+        networks = [circle.network_id]
+        schools = list(db.session.scalars(select(network_school.c.school_id)
+                                          .where(network_school.c.network_id == circle.network_id)))
+    staff = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.current_clause(), User.disabled_at.is_(None),
+               Membership.role.in_((Role.COACH.value, Role.SUPERVISOR.value)),
+               (Membership.school_id.in_(schools) if schools else False)
+               | (Membership.network_id.in_(networks) if networks else False)).distinct())
+    for user in staff:
+        people.setdefault(user.id, user)
+    return sorted((u for u in people.values() if u.disabled_at is None and authz.can_view_circle(u, circle)),
+                  key=lambda u: u.name_th)
 
 
 def _validate(actor: User, data: ReflectionInput) -> tuple[Cycle, User | None, LessonPlan | None]:
@@ -105,6 +161,7 @@ def save_draft(actor: User, data: ReflectionInput, reflection: Reflection | None
     if reflection is None:
         reflection = Reflection(author_id=actor.id, cycle=cycle, status="draft")
         db.session.add(reflection)
+    reflection.cycle = cycle  # a draft may move to another of the author's cycles
     _apply(reflection, data, partner, plan)
     db.session.flush()
     return reflection

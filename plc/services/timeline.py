@@ -93,9 +93,10 @@ def _outcomes(cycle: Cycle, locale: str):
 
 @source
 def _meetings(cycle: Cycle, locale: str):
-    from plc.models import CircleMeeting
-    from plc.extensions import db
     from sqlalchemy import select
+
+    from plc.extensions import db
+    from plc.models import CircleMeeting
 
     for meeting in db.session.scalars(select(CircleMeeting).where(CircleMeeting.cycle_id == cycle.id)):
         yield TimelineEntry(meeting.held_on, "meeting", str(_l("Meeting: %(title)s", title=meeting.title)),

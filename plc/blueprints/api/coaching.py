@@ -1,0 +1,322 @@
+"""Coaching and supervision visits (การนิเทศ): planned together, held with observation notes on the
+learners, reflected on by coach and teacher; a coach's calendar and a school's visit coverage."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from plc import authz
+from plc.blueprints.api import (
+    Blueprint,
+    api_user,
+    authenticate_request,
+    errors,
+    paginated,
+    require,
+    unprocessable,
+    visible,
+)
+from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.extensions import db
+from plc.i18n import AcademicTerm
+from plc.models import CoachingVisit, Cycle, School, User
+from plc.models.coaching import VISIT_STATUSES
+from plc.services import coaching
+from plc.services.coaching import VisitError
+
+blp = Blueprint("api_coaching", __name__, url_prefix="", description="Coaching and supervision visits")
+blp.before_request(authenticate_request)
+
+
+class TermField(fields.String):
+    """An academic term written semester/Buddhist-Era year: ``2/2569``."""
+
+    default_error_messages = {"invalid_term": _l("Write the term as semester/year, for example 2/2569.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return AcademicTerm.parse(text)
+        except (ValueError, TypeError) as exc:
+            raise self.make_error("invalid_term") from exc
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class VisitSchoolSchema(Schema):
+    id = fields.Integer(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True)
+
+
+class VisitCycleSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+
+
+class VisitPermissionsSchema(Schema):
+    edit = fields.Boolean(required=True, metadata={"description": "the coach or the teacher of the visit"})
+
+
+class VisitSchema(Schema):
+    id = fields.Integer(required=True)
+    coach = fields.Nested(PersonSchema, required=True)
+    teacher = fields.Nested(PersonSchema, required=True)
+    school = fields.Nested(VisitSchoolSchema, required=True)
+    cycle = fields.Nested(VisitCycleSchema, allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(VISIT_STATUSES))
+    planned_on = fields.Date(required=True)
+    focus = fields.String(required=True, metadata={"description": "agreed together before the visit"})
+    observe_what = fields.String(allow_none=True, required=True)
+    held_on = fields.Date(allow_none=True, required=True)
+    observation_notes = fields.String(allow_none=True, required=True,
+                                      metadata={"description": "the learners' behaviour and learning"})
+    coach_reflection = fields.String(allow_none=True, required=True)
+    teacher_reflection = fields.String(allow_none=True, required=True)
+    follow_up = fields.String(allow_none=True, required=True)
+    follow_up_due_on = fields.Date(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    permissions = fields.Nested(VisitPermissionsSchema, required=True)
+
+
+class VisitBriefSchema(Schema):
+    id = fields.Integer(required=True)
+    school_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(VISIT_STATUSES))
+    planned_on = fields.Date(required=True)
+    held_on = fields.Date(allow_none=True, required=True)
+    focus = fields.String(required=True)
+    follow_up_due_on = fields.Date(allow_none=True, required=True)
+
+
+class TermSchema(Schema):
+    label = fields.String(required=True, metadata={"example": "2/2569"})
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class CalendarRowSchema(Schema):
+    teacher = fields.Nested(PersonSchema, required=True)
+    planned = fields.Integer(required=True, metadata={"description": "visits planned in the term (not cancelled)"})
+    held = fields.Integer(required=True)
+    overdue = fields.List(fields.Nested(VisitBriefSchema), required=True, metadata={
+        "description": "planned visits whose date has passed, and follow-ups due with no later visit held"})
+    next_visit = fields.Nested(VisitBriefSchema, allow_none=True, required=True)
+
+
+class CalendarSchema(Schema):
+    term = fields.Nested(TermSchema, required=True)
+    coach = fields.Nested(PersonSchema, required=True)
+    teachers = fields.List(fields.Nested(CalendarRowSchema), required=True)
+
+
+class VisitCoverageRowSchema(Schema):
+    teacher = fields.Nested(PersonSchema, required=True)
+    held = fields.Integer(required=True, metadata={"description": "visits held in the term (0 = none)"})
+    last_held_on = fields.Date(allow_none=True, required=True)
+
+
+class VisitCoverageSchema(Schema):
+    school = fields.Nested(VisitSchoolSchema, required=True)
+    term = fields.Nested(TermSchema, required=True)
+    teachers = fields.List(fields.Nested(VisitCoverageRowSchema), required=True,
+                           metadata={"description": "every current teacher, those without a visit first"})
+    without_visit = fields.Integer(required=True)
+
+
+class VisitQueryArgsSchema(PageArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(VISIT_STATUSES))
+    teacher_id = fields.Integer(load_default=None)
+    school_id = fields.Integer(load_default=None)
+    cycle_id = fields.Integer(load_default=None)
+
+
+class VisitCreateSchema(Schema):
+    teacher_id = fields.Integer(required=True)
+    school_id = fields.Integer(required=True, metadata={"description": "the teacher's school"})
+    planned_on = fields.Date(required=True)
+    focus = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    observe_what = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    cycle_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "one of the teacher's cycles"})
+
+
+class VisitHeldSchema(Schema):
+    held_on = fields.Date(required=True)
+    observation_notes = fields.String(required=True, validate=LONG_TEXT)
+    follow_up = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    follow_up_due_on = fields.Date(load_default=None, allow_none=True)
+
+
+class VisitReflectionSchema(Schema):
+    text = fields.String(required=True, validate=LONG_TEXT,
+                         metadata={"description": "the caller's post-visit reflection (coach or teacher)"})
+
+
+class TermArgsSchema(Schema):
+    term = TermField(load_default=None, metadata={"description": "semester/year, by default the current one",
+                                                  "example": "2/2569"})
+
+
+VisitPageSchema = page_schema(VisitSchema, "CoachingVisitPage")
+
+
+# ---------------------------------------------------------------------------- dumping
+
+
+def _school(school: School) -> dict:
+    return {"id": school.id, "name_th": school.name_th, "name_en": school.name_en}
+
+
+def dump_visit(visit: CoachingVisit) -> dict:
+    cycle = visit.cycle
+    return {
+        "id": visit.id, "coach": dump_person(visit.coach), "teacher": dump_person(visit.teacher),
+        "school": _school(visit.school), "cycle": cycle and {"id": cycle.id, "title": cycle.title},
+        "status": visit.status, "planned_on": visit.planned_on, "focus": visit.focus,
+        "observe_what": visit.observe_what, "held_on": visit.held_on, "observation_notes": visit.observation_notes,
+        "coach_reflection": visit.coach_reflection, "teacher_reflection": visit.teacher_reflection,
+        "follow_up": visit.follow_up, "follow_up_due_on": visit.follow_up_due_on, "created_at": visit.created_at,
+        "permissions": {"edit": authz.can_edit_visit(api_user(), visit)},
+    }
+
+
+def dump_visit_brief(visit: CoachingVisit | None) -> dict | None:
+    return visit and {"id": visit.id, "school_id": visit.school_id, "status": visit.status,
+                      "planned_on": visit.planned_on, "held_on": visit.held_on, "focus": visit.focus,
+                      "follow_up_due_on": visit.follow_up_due_on}
+
+
+def dump_term(term: AcademicTerm) -> dict:
+    return {"label": str(term), "starts_on": term.starts_on, "ends_on": term.ends_on}
+
+
+def _visible_visit(visit_id: int) -> CoachingVisit:
+    return visible(CoachingVisit, visit_id, authz.can_view_visit, "visit.view")
+
+
+def _editable_visit(visit_id: int, action: str) -> CoachingVisit:
+    visit = _visible_visit(visit_id)
+    require(authz.can_edit_visit(api_user(), visit), action, visit)
+    return visit
+
+
+def _current_term(term: AcademicTerm | None) -> AcademicTerm:
+    from plc.i18n import academic_term, bangkok_today
+
+    return term or academic_term(bangkok_today())
+
+
+# ---------------------------------------------------------------------------- routes
+
+
+@blp.route("/coaching-visits")
+@blp.arguments(VisitQueryArgsSchema, location="query")
+@blp.response(200, VisitPageSchema)
+@errors(blp, 401)
+def list_visits(args):
+    """Visits where the caller is the coach or the teacher, and those at schools they manage; latest first."""
+    query = coaching.visits_query(api_user(), status=args["status"], teacher_id=args["teacher_id"],
+                                  school_id=args["school_id"], cycle_id=args["cycle_id"])
+    return paginated(query, args, dump_visit)
+
+
+@blp.route("/coaching-visits", methods=["POST"])
+@blp.arguments(VisitCreateSchema)
+@blp.response(201, VisitSchema)
+@errors(blp, 400, 401, 404)
+def plan_visit(body):
+    """The coach (or supervisor) plans a visit with a teacher: the focus, what to observe, the date."""
+    user = api_user()
+    school = visible(School, body["school_id"], authz.can_view_school, "visit.plan")
+    teacher = visible(User, body["teacher_id"], authz.can_view_user, "visit.plan")
+    cycle = None
+    if body["cycle_id"] is not None:
+        cycle = visible(Cycle, body["cycle_id"], authz.can_view_cycle, "visit.plan")
+    with unprocessable(VisitError):
+        visit = coaching.plan_visit(user, teacher=teacher, school=school, planned_on=body["planned_on"],
+                                    focus=body["focus"], observe_what=body["observe_what"], cycle=cycle)
+    db.session.commit()
+    return dump_visit(visit)
+
+
+@blp.route("/coaching-visits/<int:visit_id>")
+@blp.response(200, VisitSchema)
+@errors(blp, 401, 404)
+def get_visit(visit_id: int):
+    """One visit: plan, observation notes, both reflections and the follow-up."""
+    return dump_visit(_visible_visit(visit_id))
+
+
+@blp.route("/coaching-visits/<int:visit_id>/held", methods=["POST"])
+@blp.arguments(VisitHeldSchema)
+@blp.response(200, VisitSchema)
+@errors(blp, 400, 401, 403, 404)
+def record_held(body, visit_id: int):
+    """The coach records that the visit took place, with what was observed of the learners."""
+    user = api_user()
+    visit = _editable_visit(visit_id, "visit.record")
+    with unprocessable(VisitError):
+        coaching.record_held(user, visit, **body)
+    db.session.commit()
+    return dump_visit(visit)
+
+
+@blp.route("/coaching-visits/<int:visit_id>/reflection", methods=["POST"])
+@blp.arguments(VisitReflectionSchema)
+@blp.response(200, VisitSchema)
+@errors(blp, 400, 401, 403, 404)
+def reflect_on_visit(body, visit_id: int):
+    """The coach's or the teacher's post-visit reflection (whoever calls)."""
+    user = api_user()
+    visit = _editable_visit(visit_id, "visit.reflect")
+    with unprocessable(VisitError):
+        coaching.reflect(user, visit, body["text"])
+    db.session.commit()
+    return dump_visit(visit)
+
+
+@blp.route("/coaching-visits/<int:visit_id>/cancel", methods=["POST"])
+@blp.response(200, VisitSchema)
+@errors(blp, 401, 403, 404, 422)
+def cancel_visit(visit_id: int):
+    """Cancel a planned visit (the coach or the teacher)."""
+    user = api_user()
+    visit = _editable_visit(visit_id, "visit.cancel")
+    with unprocessable(VisitError):
+        coaching.cancel(user, visit)
+    db.session.commit()
+    return dump_visit(visit)
+
+
+@blp.route("/coaching/calendar")
+@blp.arguments(TermArgsSchema, location="query")
+@blp.response(200, CalendarSchema)
+@errors(blp, 401)
+def coaching_calendar(args):
+    """The caller's visits in a term per teacher: planned versus held, overdue ones and follow-ups flagged."""
+    user = api_user()
+    term = _current_term(args["term"])
+    rows = coaching.calendar(user, term)
+    return {"term": dump_term(term), "coach": dump_person(user),
+            "teachers": [{"teacher": dump_person(r.teacher), "planned": r.planned, "held": r.held,
+                          "overdue": [dump_visit_brief(v) for v in r.overdue],
+                          "next_visit": dump_visit_brief(r.next_visit)} for r in rows]}
+
+
+@blp.route("/schools/<int:school_id>/visit-coverage")
+@blp.arguments(TermArgsSchema, location="query")
+@blp.response(200, VisitCoverageSchema)
+@errors(blp, 401, 403, 404)
+def visit_coverage(args, school_id: int):
+    """Every current teacher of the school with the visits they had in the term: who had none."""
+    user = api_user()
+    school = visible(School, school_id, authz.can_view_school, "school.visit_coverage")
+    require(authz.can_view_visit_coverage(user, school), "school.visit_coverage", school)
+    term = _current_term(args["term"])
+    rows = coaching.coverage(school, term)
+    return {"school": _school(school), "term": dump_term(term),
+            "teachers": [{"teacher": dump_person(r.teacher), "held": r.held, "last_held_on": r.last_held_on}
+                         for r in rows],
+            "without_visit": sum(r.held == 0 for r in rows)}
