@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint venv migrate seed-demo run-scaled translations clean
+.PHONY: run test test-scaled lint venv migrate seed-demo run-scaled translations clean
 
 $(BIN)/flask: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -27,10 +27,16 @@ run: seed-demo
 	$(BIN)/pybabel compile -d plc/translations -f >/dev/null
 	$(BIN)/gunicorn -w 1 --threads 100 -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-## The whole suite (set DATABASE_URL to run it on PostgreSQL)
+## The whole suite except the scaled-profile tests (set DATABASE_URL to run it on PostgreSQL)
 test: venv
 	$(BIN)/pybabel compile -d plc/translations -f >/dev/null
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not scaled"
+
+## Scaled profile: two app processes + Redis + PostgreSQL, a chat message crossing processes.
+## Starts its own redis-server and (unless DATABASE_URL is set) a throwaway PostgreSQL.
+test-scaled: venv
+	$(BIN)/pybabel compile -d plc/translations -f >/dev/null
+	$(BIN)/python -m pytest -m scaled -p no:logging
 
 lint: venv
 	$(BIN)/ruff check .

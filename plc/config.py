@@ -41,6 +41,26 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _int_env(env, name: str, default: int, *, minimum: int) -> int:
+    raw = str(env.get(name, "")).strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from error
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _transports(raw: str) -> list[str]:
+    transports = [t.strip() for t in raw.split(",") if t.strip()]
+    if not transports or any(t not in ("polling", "websocket") for t in transports):
+        raise ConfigError(f"PLC_SOCKETIO_TRANSPORTS must list polling and/or websocket, not {raw!r}")
+    return transports
+
+
 def build_config(instance_path: Path, environ: os._Environ | dict | None = None) -> dict:
     env = os.environ if environ is None else environ
     profile = env.get("PLC_PROFILE", "embedded").strip() or "embedded"
@@ -70,12 +90,23 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "PLC_PROFILE": profile,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # One gunicorn process runs up to 100 request threads plus a thread per socket event; the
+        # pool must not make them queue (SQLAlchemy's default is 5 + 10). Mind PostgreSQL's
+        # max_connections: processes × (pool size + overflow).
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": _int_env(env, "PLC_DB_POOL_SIZE", 10, minimum=1),
+            "max_overflow": _int_env(env, "PLC_DB_MAX_OVERFLOW", 30, minimum=0),
+            "pool_timeout": _int_env(env, "PLC_DB_POOL_TIMEOUT", 30, minimum=1),
+        },
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url if scaled else "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "SOCKETIO_MESSAGE_QUEUE": redis_url if scaled else None,
+        # "websocket" alone lets several processes run behind a plain (non-sticky) load balancer:
+        # long-polling needs every request of a connection to reach the same process.
+        "SOCKETIO_TRANSPORTS": _transports(env.get("PLC_SOCKETIO_TRANSPORTS", "polling,websocket")),
         "MAX_CONTENT_LENGTH": int(env.get("PLC_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
         "UPLOAD_DIR": env.get("PLC_UPLOAD_DIR", str(instance_path / "uploads")),
         # Sessions: cookie carries only an opaque login-session id checked against the database.
@@ -92,7 +123,13 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "PLC_INVITATION_HOURS": int(env.get("PLC_INVITATION_HOURS", "72")),
         "PLC_LOGIN_LIMIT_ACCOUNT": env.get("PLC_LOGIN_LIMIT_ACCOUNT", "5 per minute"),
         "PLC_LOGIN_LIMIT_IP": env.get("PLC_LOGIN_LIMIT_IP", "30 per minute"),
-        "PLC_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        # Argon2id cost. The defaults are the production values; tests and benchmarks that log in
+        # hundreds of users lower them through the environment (never do that in production).
+        "PLC_ARGON2": {
+            "time_cost": _int_env(env, "PLC_ARGON2_TIME_COST", 3, minimum=1),
+            "memory_cost": _int_env(env, "PLC_ARGON2_MEMORY_KIB", 65536, minimum=1024),
+            "parallelism": _int_env(env, "PLC_ARGON2_PARALLELISM", 4, minimum=1),
+        },
         "PLC_PAGE_SIZE": 20,
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which expires on its own
         "BABEL_DEFAULT_LOCALE": "th",

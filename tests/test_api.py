@@ -14,6 +14,7 @@ from sqlalchemy import update
 from plc.models import ApiToken, User
 from plc.models._types import utcnow
 from tests.conftest import PASSWORD
+from tests.live_helpers import build_live_work
 from tests.openapi_helpers import (
     OPENAPI_PATH,
     ApiClient,
@@ -24,7 +25,7 @@ from tests.openapi_helpers import (
     openapi_path,
     operations,
 )
-from tests.plc_helpers import build_plc_work
+from tests.plc_helpers import build_issue4_work, build_plc_work
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
@@ -295,7 +296,9 @@ def test_successful_logins_do_not_count_towards_the_account_limit(api, world):
 @pytest.fixture
 def path_values(world, in_db) -> dict[str, int]:
     """A real object for every path parameter of the document, so that every GET can answer 200."""
-    return {"school_id": world.school_a.id, "network_id": world.n1.id, **build_plc_work(in_db, world)}
+    work = build_plc_work(in_db, world)
+    return {"school_id": world.school_a.id, "network_id": world.n1.id, **work,
+            **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
 
 
 def _protected_operations(spec, path_values):

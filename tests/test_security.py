@@ -1,6 +1,7 @@
 """Headers, CSRF, size limits and error pages, for every kind of response."""
 
 import pytest
+
 from tests.conftest import PASSWORD, login, post_form
 
 HEADERS = {

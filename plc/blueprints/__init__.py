@@ -3,11 +3,27 @@ from __future__ import annotations
 
 def register(app) -> None:
     from plc import authz
-    from plc.blueprints import auth, circles, cycles, goals, innovations, main, org, people, profile
+    from plc.blueprints import (
+        auth,
+        circles,
+        coaching,
+        cycles,
+        goals,
+        innovations,
+        lesson_plans,
+        live_sessions,
+        main,
+        org,
+        people,
+        profile,
+        reflections,
+        search,
+    )
     from plc.blueprints.api import register as register_api
 
     app.context_processor(authz.template_helpers)
     auth.init_login(app)
-    for module in (main, auth, org, people, profile, goals, innovations, circles, cycles):
+    for module in (main, auth, org, people, profile, goals, innovations, circles, cycles, lesson_plans,
+                   reflections, coaching, search, live_sessions):
         app.register_blueprint(module.bp)
     register_api(app)

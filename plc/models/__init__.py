@@ -7,9 +7,16 @@ from plc.models.cycles import Cycle, CyclePhase, DECheckpoint, LessonsLearned, O
 from plc.models.goals import FocusArea, SchoolGoal
 from plc.models.innovations import Innovation, InnovationStep, InnovationVersion
 from plc.models.lesson_plans import Attachment, Comment, LessonPlan, LessonPlanRevision
-from plc.models.live_sessions import (ActionItem, Attendance, ChatMessage, LiveSession, Notification, SessionGuest,
-                                      SessionMute)
-from plc.models.org import AreaOffice, Affiliation, Network, Province, Region, School
+from plc.models.live_sessions import (
+    ActionItem,
+    Attendance,
+    ChatMessage,
+    LiveSession,
+    Notification,
+    SessionGuest,
+    SessionMute,
+)
+from plc.models.org import Affiliation, AreaOffice, Network, Province, Region, School
 from plc.models.reflections import Reflection, ReflectionFeedback
 from plc.models.search import SearchDocument
 from plc.models.users import ApiToken, Invitation, LoginSession, Membership, Role, User

@@ -8,7 +8,7 @@ from plc.extensions import socketio
 
 def register(app) -> None:
     from plc.realtime import outbox, presence
-    from plc.realtime.live import LiveNamespace
+    from plc.realtime.live import LiveNamespace, install_chat_locks
 
     if not any(handler.namespace == "/live" for handler in socketio.namespace_handlers):
         socketio.on_namespace(LiveNamespace("/live"))
@@ -16,9 +16,11 @@ def register(app) -> None:
         app,
         async_mode="threading",
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        transports=app.config.get("SOCKETIO_TRANSPORTS", ["polling", "websocket"]),
         manage_session=False,
         ping_interval=20,
         ping_timeout=20,
     )
     outbox.install()
     presence.install(app)
+    install_chat_locks(app)

@@ -5,8 +5,9 @@ the commit."""
 from __future__ import annotations
 
 import logging
+import threading
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
@@ -17,7 +18,7 @@ from plc import authz
 from plc.extensions import db, limiter, socketio
 from plc.models.live_sessions import ChatMessage, LiveSession
 from plc.realtime import outbox
-from plc.realtime.presence import store
+from plc.realtime.presence import store, throttle
 from plc.services import live_sessions
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,28 @@ log = logging.getLogger(__name__)
 SEND_LIMIT = parse("20 per 10 seconds")
 TYPING_LIMIT = parse("1 per 3 seconds")
 TYPING_MAX_PARTICIPANTS = 50
+
+
+CHAT_LOCK_STRIPES = 64
+
+
+def install_chat_locks(app) -> None:
+    # SQLite has one writer at a time for the whole file: one lock, so writers of different sessions
+    # queue here rather than in SQLite's sleeping busy handler. PostgreSQL: a stripe per session.
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    stripes = 1 if sqlite else CHAT_LOCK_STRIPES
+    app.extensions.setdefault("plc_chat_locks", tuple(threading.Lock() for _ in range(stripes)))
+
+
+def chat_lock(session_id: int) -> threading.Lock:
+    """Serializes, within this process, the writes that take a session's next event number, from
+    the number through the commit to the broadcast. Two effects: the broadcasts leave in the order
+    of their numbers (a thread that committed event 5 cannot emit after the one that committed 6),
+    and a waiting writer wakes the moment the lock is free instead of sleeping in SQLite's busy
+    handler (SQLite writes are serialized anyway; on PostgreSQL the session row lock already
+    serializes one session's writers, and other sessions use other stripes)."""
+    locks = current_app.extensions["plc_chat_locks"]
+    return locks[session_id % len(locks)]
 
 
 def _error(code: str, message: str, **extra) -> dict:
@@ -39,11 +62,18 @@ def _user():
     return current_user._get_current_object()
 
 
+def _fields(data) -> dict:
+    """An event's payload as a dict: anything else (nothing, a string, a list) counts as empty, so
+    malformed input gets a clear error ack instead of an exception and no answer at all."""
+    return data if isinstance(data, dict) else {}
+
+
 def _int(data, key: str, default: int | None = None) -> int | None:
     try:
-        return int((data or {}).get(key, default))
-    except (TypeError, ValueError):
+        value = int(_fields(data).get(key, default))
+    except (TypeError, ValueError, OverflowError):
         return default
+    return value if -(2**31) <= value < 2**31 else default  # ids are database integers
 
 
 def _attendable(user, session_id: int | None):
@@ -58,9 +88,15 @@ def presence_payload(session_id: int) -> dict:
     return {"session_id": session_id, "present": [{"id": p.user_id, "name": p.name} for p in members]}
 
 
-def broadcast_presence(session_id: int) -> None:
+def _emit_presence(session_id: int) -> None:
     socketio.emit("presence", presence_payload(session_id), to=outbox.session_room(session_id),
                   namespace=outbox.NAMESPACE)
+
+
+def broadcast_presence(session_id: int) -> None:
+    """Tells the room who is here now, coalesced: at most one broadcast per session per second and
+    process (see presence.PresenceThrottle); the joiner's own list comes in its join ack."""
+    throttle().request(session_id, _emit_presence)
 
 
 class LiveNamespace(Namespace):
@@ -69,7 +105,7 @@ class LiveNamespace(Namespace):
         if user is None:
             raise ConnectionRefusedError("unauthorized")
         try:
-            validate_csrf((auth or {}).get("csrf_token"))
+            validate_csrf(_fields(auth).get("csrf_token"))
         except ValidationError as error:
             raise ConnectionRefusedError("csrf") from error
         store().connect(request.sid, user.id)
@@ -85,7 +121,7 @@ class LiveNamespace(Namespace):
         for session_id in left:
             broadcast_presence(session_id)
 
-    def on_join(self, data):
+    def on_join(self, data=None):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
@@ -107,8 +143,10 @@ class LiveNamespace(Namespace):
                 "truncated": truncated, "state": live_sessions.state_payload(live),
                 "presence": presence_payload(live.id)["present"]}
 
-    def on_leave(self, data):
+    def on_leave(self, data=None):
         session_id = _int(data, "session_id")
+        if session_id is None:
+            return _error("not_found", _("This session does not exist or you are not invited."))
         leave_room(outbox.session_room(session_id))
         store().leave(request.sid, session_id)
         live_sessions.close_interval(request.sid, session_id)
@@ -116,24 +154,26 @@ class LiveNamespace(Namespace):
         broadcast_presence(session_id)
         return {"ok": True}
 
-    def on_send_message(self, data):
+    def on_send_message(self, data=None):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
         live = _attendable(user, _int(data, "session_id"))
         if live is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
-        client_id = str((data or {}).get("client_id") or "")
+        client_id = str(_fields(data).get("client_id") or "")
         if not limiter.limiter.hit(SEND_LIMIT, "chat", str(user.id)):
             return _error("rate_limited", _("You are sending messages too fast. Wait a few seconds."))
-        try:
-            message, _created = live_sessions.post_message(user, live.id, str((data or {}).get("body") or ""),
-                                                           client_id)
-        except live_sessions.SessionError as error:
-            db.session.rollback()
-            return _error(error.code, str(error), fields=error.fields)
-        db.session.commit()  # the outbox broadcasts now; the sender hears only after this
-        return {"ok": True, "message": live_sessions.message_payload(message)}
+        with chat_lock(live.id):
+            try:
+                message, _created = live_sessions.post_message(user, live.id,
+                                                               str(_fields(data).get("body") or ""), client_id)
+            except live_sessions.SessionError as error:
+                db.session.rollback()
+                return _error(error.code, str(error), fields=error.fields)
+            payload = live_sessions.message_payload(message)  # before the commit expires the row
+            db.session.commit()  # the outbox broadcasts now; the sender hears only after this
+        return {"ok": True, "message": payload}
 
     def _own_message(self, user, data):
         live = _attendable(user, _int(data, "session_id"))
@@ -143,37 +183,41 @@ class LiveNamespace(Namespace):
                                                                  ChatMessage.seq == _int(data, "message_id", -1)))
         return live, message
 
-    def on_edit_message(self, data):
+    def on_edit_message(self, data=None):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
         live, message = self._own_message(user, data)
         if message is None:
             return _error("not_found", _("Message not found."))
-        try:
-            live_sessions.edit_message(user, message, str((data or {}).get("body") or ""))
-        except live_sessions.SessionError as error:
-            db.session.rollback()
-            return _error(error.code, str(error), fields=error.fields)
-        db.session.commit()
-        return {"ok": True, "message": live_sessions.message_payload(message)}
+        with chat_lock(live.id):
+            try:
+                live_sessions.edit_message(user, message, str(_fields(data).get("body") or ""))
+            except live_sessions.SessionError as error:
+                db.session.rollback()
+                return _error(error.code, str(error), fields=error.fields)
+            payload = live_sessions.message_payload(message)
+            db.session.commit()
+        return {"ok": True, "message": payload}
 
-    def on_delete_message(self, data):
+    def on_delete_message(self, data=None):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
         live, message = self._own_message(user, data)
         if message is None:
             return _error("not_found", _("Message not found."))
-        try:
-            live_sessions.delete_message(user, message, live)
-        except live_sessions.SessionError as error:
-            db.session.rollback()
-            return _error(error.code, str(error))
-        db.session.commit()
-        return {"ok": True, "message": live_sessions.message_payload(message)}
+        with chat_lock(live.id):
+            try:
+                live_sessions.delete_message(user, message, live)
+            except live_sessions.SessionError as error:
+                db.session.rollback()
+                return _error(error.code, str(error))
+            payload = live_sessions.message_payload(message)
+            db.session.commit()
+        return {"ok": True, "message": payload}
 
-    def on_typing(self, data):
+    def on_typing(self, data=None):
         user = _user()
         live = _attendable(user, _int(data, "session_id")) if user else None
         if live is None:
@@ -201,19 +245,19 @@ class LiveNamespace(Namespace):
             return user, None
         return user, live
 
-    def on_mute(self, data):
+    def on_mute(self, data=None):
         user, live = self._hosted(data)
         if live is None:
             return _error("forbidden", _("Only the host can do this."))
-        live_sessions.set_muted(user, live, _int(data, "user_id", 0), bool((data or {}).get("muted", True)))
+        live_sessions.set_muted(user, live, _int(data, "user_id", 0), bool(_fields(data).get("muted", True)))
         db.session.commit()
         return {"ok": True}
 
-    def on_set_read_only(self, data):
+    def on_set_read_only(self, data=None):
         user, live = self._hosted(data)
         if live is None:
             return _error("forbidden", _("Only the host can do this."))
-        live_sessions.set_read_only(user, live, bool((data or {}).get("read_only", True)))
+        live_sessions.set_read_only(user, live, bool(_fields(data).get("read_only", True)))
         db.session.commit()
         return {"ok": True}
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 
 TTL_SECONDS = 90  # a connection that sends no heartbeat for this long is no longer present
+PRESENCE_INTERVAL = 1.0  # seconds: at most one 'presence' broadcast per session per interval and process
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,65 @@ class RedisPresence:
         return sorted(self._redis.smembers(f"plc:user-sids:{user_id}"))
 
 
+class PresenceThrottle:
+    """Coalesces 'presence' broadcasts. Each join or leave changes the list for everyone in the
+    room, so when N people (re)connect at once — a class starting, a server restart — sending the
+    whole list on every change costs N broadcasts × N recipients × N names. Instead the first
+    change goes out at once and the changes within the next interval are folded into one trailing
+    broadcast of the then-current list. Per process: in the scaled profile each process reads the
+    list from Redis, so whichever broadcasts last tells everyone the truth."""
+
+    def __init__(self, app, interval: float = PRESENCE_INTERVAL):
+        self._app = app
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._quiet_until: dict[int, float] = {}
+        self._scheduled: set[int] = set()
+
+    def request(self, session_id: int, emit: Callable[[int], None]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if session_id in self._scheduled:
+                return  # the trailing broadcast will carry this change too
+            quiet_until = self._quiet_until.get(session_id, 0.0)
+            if now >= quiet_until:
+                self._quiet_until[session_id] = now + self._interval
+                if len(self._quiet_until) > 1000:  # forget sessions that have been quiet for a while
+                    self._quiet_until = {k: v for k, v in self._quiet_until.items() if v > now}
+                delay = None
+            else:
+                self._scheduled.add(session_id)
+                delay = quiet_until - now
+        if delay is None:
+            emit(session_id)
+        else:
+            from plc.extensions import socketio
+
+            socketio.start_background_task(self._trailing, session_id, emit, delay)
+
+    def _trailing(self, session_id: int, emit: Callable[[int], None], delay: float) -> None:
+        from plc.extensions import socketio
+
+        socketio.sleep(delay)
+        with self._lock:
+            self._scheduled.discard(session_id)
+            self._quiet_until[session_id] = time.monotonic() + self._interval
+        if self._app.extensions.get("plc_presence_throttle") is not self:
+            return  # the presence store was replaced (tests do that): this news is stale
+        with self._app.app_context():
+            emit(session_id)
+
+
 def install(app) -> None:
     url = app.config.get("REDIS_URL") if app.config.get("PLC_PROFILE") == "scaled" else None
     app.extensions["plc_presence"] = RedisPresence(url) if url else MemoryPresence()
+    app.extensions["plc_presence_throttle"] = PresenceThrottle(app, app.config.get("PLC_PRESENCE_INTERVAL",
+                                                                                   PRESENCE_INTERVAL))
 
 
 def store() -> MemoryPresence | RedisPresence:
     return current_app.extensions["plc_presence"]
+
+
+def throttle() -> PresenceThrottle:
+    return current_app.extensions["plc_presence_throttle"]

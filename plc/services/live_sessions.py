@@ -15,13 +15,22 @@ from plc.extensions import db
 from plc.i18n import academic_term, fiscal_year_be, to_local
 from plc.models import Circle, CircleMeeting, User
 from plc.models._types import utcnow
-from plc.models.live_sessions import (SESSION_MODES, ActionItem, Attendance, ChatMessage, LiveSession, Notification,
-                                      SessionGuest, SessionMute)
+from plc.models.live_sessions import (
+    SESSION_MODES,
+    ActionItem,
+    Attendance,
+    ChatMessage,
+    LiveSession,
+    Notification,
+    SessionGuest,
+    SessionMute,
+)
 from plc.realtime import outbox
 from plc.rendering import render_markdown
 from plc.services import audit
 
 GRACE = timedelta(minutes=30)
+STILL_HERE = timedelta(seconds=90)  # the presence TTL: heartbeats come every 30 seconds
 MAX_BODY = 2000
 HISTORY_LIMIT = 500
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -139,6 +148,9 @@ def refresh_state(session: LiveSession, now: datetime | None = None) -> bool:
 def start(actor: User, session: LiveSession) -> LiveSession:
     if session.state != "scheduled":
         raise SessionError({"state": [_("Only a scheduled session can start.")]}, code="conflict")
+    if session.mode != "online":
+        raise SessionError({"mode": [_("Onsite meetings are not started here: record who attended instead.")]},
+                           code="conflict")
     session.state = "live"
     session.started_at = utcnow()
     outbox.queue(db.session, "session_state", state_payload(session), outbox.session_room(session.id))
@@ -155,6 +167,11 @@ def end(actor: User, session: LiveSession) -> LiveSession:
 def _finish(session: LiveSession, actor: User | None, ended_at: datetime | None = None) -> None:
     session.state = "ended"
     session.ended_at = ended_at or utcnow()
+    # Connections still here at the end (a heartbeat within the presence window) stay until the end;
+    # the others count only up to their last heartbeat.
+    db.session.execute(update(Attendance).where(Attendance.session_id == session.id, Attendance.left_at.is_(None),
+                                                Attendance.last_seen_at >= session.ended_at - STILL_HERE)
+                       .values(left_at=session.ended_at))
     db.session.execute(update(Attendance).where(Attendance.session_id == session.id, Attendance.left_at.is_(None))
                        .values(left_at=func.coalesce(Attendance.last_seen_at, session.ended_at)))
     db.session.execute(update(Attendance).where(Attendance.session_id == session.id,
@@ -375,7 +392,9 @@ def attendance(session: LiveSession, now: datetime | None = None) -> list[Attend
     cap = session.ended_at or now
     result = []
     for intervals in by_user.values():
-        spans = [(r.joined_at, min(r.left_at or cap, cap)) for r in intervals]
+        # Onsite minutes are what the host recorded, even beyond the planned duration.
+        spans = [(r.joined_at, r.left_at if r.onsite_minutes is not None else min(r.left_at or cap, cap))
+                 for r in intervals]
         spans = [(a, b) for a, b in spans if b > a]
         result.append(AttendanceRow(
             user=intervals[0].user, minutes=int(round(_merged_minutes(spans))), joins=len(intervals),
@@ -460,3 +479,16 @@ def unread_notifications(user: User, limit: int = 20) -> list[Notification]:
     return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
                                                               Notification.read_at.is_(None))
                                    .order_by(Notification.created_at.desc()).limit(limit)))
+
+
+def mark_read(user: User, notification_ids: list[int] | None = None) -> int:
+    """Marks the user's unread notifications read (all of them when no ids are given); returns how many."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    return db.session.execute(query.values(read_at=utcnow())).rowcount or 0
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

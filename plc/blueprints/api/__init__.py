@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from http import HTTPStatus
 
 import flask_smorest
 from flask import g, request
@@ -78,7 +79,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 ERROR_RESPONSES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-                   422: "UNPROCESSABLE_ENTITY"}
+                   413: HTTPStatus(413).name, 422: "UNPROCESSABLE_ENTITY"}
 
 
 def errors(blp: flask_smorest.Blueprint, *statuses: int):
@@ -131,20 +132,37 @@ def require(allowed: bool, action: str, target) -> None:
 
 @contextmanager
 def unprocessable(*errors: type[Exception]):
-    """A service's validation error (with ``.fields``) becomes the API's 422."""
+    """A service's validation error (with ``.fields``) becomes the API's 422, or the status the error
+    carries (``.status``: 404 for a part that does not exist, 413 for a file that is too large)."""
     try:
         yield
     except errors as exc:
-        raise ApiError(422, str(exc) or str(_("Please correct the highlighted fields.")),
+        status = getattr(exc, "status", 422)
+        raise ApiError(status if status in (404, 409, 413, 422) else 422,
+                       str(exc) or str(_("Please correct the highlighted fields.")),
                        getattr(exc, "fields", None)) from exc
 
 
 def register(app) -> None:
-    from plc.blueprints.api import auth, circles, cycles, goals, innovations, org, users
+    from plc.blueprints.api import (
+        auth,
+        circles,
+        coaching,
+        cycles,
+        goals,
+        innovations,
+        lesson_plans,
+        live_sessions,
+        org,
+        reflections,
+        search,
+        users,
+    )
     from plc.blueprints.api.schemas import ErrorSchema
 
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
-    for module in (auth, users, org, goals, innovations, circles, cycles):
+    for module in (auth, users, org, goals, innovations, circles, cycles, lesson_plans, reflections, coaching,
+                   search, live_sessions):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

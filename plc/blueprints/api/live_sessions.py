@@ -1,0 +1,579 @@
+"""Live PLC sessions over HTTP (issue 5, DESIGN §6): scheduling, starting and ending, the chat history
+(the HTTP twin of the socket's ``join`` ack), attendance, onsite attendance, the host's summary, a
+teacher's PLC-hours ledger (JSON or CSV) and the caller's in-app notifications.
+
+Every session route answers 404 to someone who may not see the session (another tenant), exactly
+as for an id that does not exist; 403 to someone who sees it but may not do this."""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import contextmanager
+from urllib.parse import quote
+
+from flask import Response, g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plc import authz
+from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated, require, visible
+from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
+from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.errors import ApiError
+from plc.extensions import db, limiter
+from plc.i18n import BANGKOK, format_date, to_local
+from plc.labels import MEETING_MODE_LABELS
+from plc.models import Circle, User
+from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
+from plc.services import audit, live_sessions
+from plc.services.live_sessions import ActionItemInput, SessionError, SessionInput
+
+blp = Blueprint("api_live_sessions", __name__, url_prefix="", description="Live PLC sessions, PLC hours, notifications")
+blp.before_request(authenticate_request)
+
+EXPORT_LIMIT = "30 per minute"
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class SessionCycleSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class LiveSessionSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(SESSION_MODES))
+    state = fields.String(required=True, validate=validate.OneOf(SESSION_STATES),
+                          metadata={"description": "scheduled → live (host starts) → ended (host ends, or "
+                                                   "automatically after the planned end plus a grace period)"})
+    read_only = fields.Boolean(required=True, metadata={"description": "only the host may write in the chat"})
+    starts_at = fields.DateTime(required=True, metadata={"description": "in Bangkok time (+07:00)"})
+    ends_at = fields.DateTime(required=True, metadata={"description": "planned end, in Bangkok time"})
+    duration_minutes = fields.Integer(required=True)
+    started_at = fields.DateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
+    ended_at = fields.DateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
+    circle = fields.Nested(CycleCircleSchema, required=True)
+    cycle_id = fields.Integer(allow_none=True, required=True)
+    host = fields.Nested(PersonSchema, required=True)
+    has_summary = fields.Boolean(required=True)
+
+
+class SummarySchema(Schema):
+    decisions = fields.String(required=True, metadata={"description": "markdown source"})
+    decisions_html = fields.String(required=True, metadata={"description": "sanitized HTML of the decisions"})
+    written_at = fields.DateTime(required=True)
+
+
+class ActionItemSchema(Schema):
+    id = fields.Integer(required=True)
+    text = fields.String(required=True)
+    owner = fields.Nested(PersonSchema, allow_none=True, required=True)
+    due_on = fields.Date(allow_none=True, required=True)
+
+
+class SessionPermissionsSchema(Schema):
+    attend = fields.Boolean(required=True, metadata={"description": "may join the chat"})
+    host = fields.Boolean(required=True, metadata={"description": "may start, end, moderate, take attendance "
+                                                                  "and write the summary"})
+
+
+class LiveSessionDetailSchema(LiveSessionSchema):
+    agenda = fields.String(allow_none=True, required=True)
+    cycle = fields.Nested(SessionCycleSchema, allow_none=True, required=True)
+    phase = fields.Nested(PhaseSchema, allow_none=True, required=True,
+                          metadata={"description": "the cycle's phase when the session was scheduled"})
+    guests = fields.List(fields.Nested(PersonSchema), required=True)
+    summary = fields.Nested(SummarySchema, allow_none=True, required=True)
+    action_items = fields.List(fields.Nested(ActionItemSchema), required=True)
+    last_event_id = fields.Integer(required=True, metadata={
+        "description": "the session's latest chat event: pass it as since_id to hear only what follows"})
+    permissions = fields.Nested(SessionPermissionsSchema, required=True)
+
+
+class SessionQueryArgsSchema(PageArgsSchema):
+    circle_id = fields.Integer(load_default=None)
+    upcoming = fields.Boolean(load_default=False, metadata={
+        "description": "only sessions not yet ended of the caller's circles, where they are a guest or the host"})
+
+
+class SessionCreateSchema(Schema):
+    circle_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    starts_at = fields.AwareDateTime(
+        required=True, default_timezone=BANGKOK,
+        error_messages={"invalid": _l("Enter a date and time in ISO 8601, for example 2026-06-15T13:30:00+07:00.")},
+        metadata={"description": "ISO 8601; without an offset the time is taken as Bangkok time"})
+    duration_minutes = fields.Integer(required=True, validate=validate.Range(min=5, max=8 * 60))
+    mode = fields.String(required=True, validate=validate.OneOf(SESSION_MODES))
+    agenda = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    cycle_id = fields.Integer(load_default=None, allow_none=True)
+    guest_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=200),
+                            metadata={"description": "people from other schools of the circle's network"})
+
+
+class MessageAuthorSchema(Schema):
+    id = fields.Integer(allow_none=True, required=True)
+    name = fields.String(required=True)
+
+
+class MessageSchema(Schema):
+    """Exactly the shape of the socket's ``message`` event and ``join`` ack."""
+
+    id = fields.Integer(required=True, metadata={"description": "server-assigned, increasing per session"})
+    event_id = fields.Integer(required=True, metadata={
+        "description": "counter value of the message's latest change (creation, edit or deletion)"})
+    session_id = fields.Integer(required=True)
+    author = fields.Nested(MessageAuthorSchema, required=True)
+    body = fields.String(required=True, metadata={"description": "plain text; empty for a deleted message"})
+    client_id = fields.String(required=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    edited_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+    deleted = fields.Boolean(required=True, metadata={"description": "a tombstone"})
+
+
+class MessageHistorySchema(Schema):
+    messages = fields.List(fields.Nested(MessageSchema), required=True)
+    truncated = fields.Boolean(required=True, metadata={
+        "description": "more than the limit changed after since_id: reload the whole history"})
+
+
+class MessageArgsSchema(Schema):
+    since_id = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={
+        "description": "the last event_id the client has; messages, edits and deletions after it are returned"})
+
+
+class AttendanceRowSchema(Schema):
+    user = fields.Nested(PersonSchema, required=True)
+    minutes = fields.Integer(required=True, metadata={"description": "overlapping connections count once"})
+    joins = fields.Integer(required=True)
+    first_joined = fields.DateTime(allow_none=True, required=True)
+    last_left = fields.DateTime(allow_none=True, required=True)
+    present = fields.Boolean(required=True)
+
+
+class AttendanceSchema(Schema):
+    session_id = fields.Integer(required=True)
+    scope = fields.String(required=True, validate=validate.OneOf(["everyone", "own"]), metadata={
+        "description": "everyone (the host and the circle's managers) or own (a participant's own row)"})
+    rows = fields.List(fields.Nested(AttendanceRowSchema), required=True)
+
+
+class AttendeeSchema(Schema):
+    user_id = fields.Integer(required=True)
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=8 * 60))
+
+
+class OnsiteAttendanceSchema(Schema):
+    attendees = fields.List(fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def _once_each(self, data, **_kwargs):
+        user_ids = [a["user_id"] for a in data.get("attendees", [])]
+        if len(user_ids) != len(set(user_ids)):
+            raise ValidationError(_l("List each person once."), "attendees")
+
+
+class ActionItemInputSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    owner_id = fields.Integer(load_default=None, allow_none=True)
+    due_on = fields.Date(load_default=None, allow_none=True)
+
+
+class SummaryInputSchema(Schema):
+    decisions = fields.String(required=True, validate=LONG_TEXT, metadata={"description": "markdown"})
+    action_items = fields.List(fields.Nested(ActionItemInputSchema), load_default=list,
+                               validate=validate.Length(max=50))
+
+
+class LedgerCircleSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class LedgerRowSchema(Schema):
+    session_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    circle = fields.Nested(LedgerCircleSchema, required=True)
+    date = fields.Date(required=True, metadata={"description": "the day it was held (Bangkok)"})
+    term = fields.String(required=True, metadata={"example": "2/2569", "description": "semester/BE academic year"})
+    fiscal_year = fields.Integer(required=True, metadata={"example": 2570, "description": "BE fiscal year"})
+    mode = fields.String(required=True, validate=validate.OneOf(SESSION_MODES))
+    minutes = fields.Integer(required=True)
+
+
+class TermTotalSchema(Schema):
+    term = fields.String(required=True)
+    minutes = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+
+
+class FiscalYearTotalSchema(Schema):
+    fiscal_year = fields.Integer(required=True)
+    minutes = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+
+
+class LedgerTotalsSchema(Schema):
+    terms = fields.List(fields.Nested(TermTotalSchema), required=True)
+    fiscal_years = fields.List(fields.Nested(FiscalYearTotalSchema), required=True)
+    minutes = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+
+
+class LedgerSchema(Schema):
+    user = fields.Nested(PersonSchema, required=True)
+    rows = fields.List(fields.Nested(LedgerRowSchema), required=True)
+    totals = fields.Nested(LedgerTotalsSchema, required=True)
+
+
+class LedgerArgsSchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]), metadata={
+        "description": "csv: a UTF-8 file (with BOM, for Excel) to attach to the performance-agreement evidence"})
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"example": "session_summary"})
+    title = fields.String(required=True)
+    url = fields.String(allow_none=True, required=True, metadata={"description": "the page it is about"})
+    created_at = fields.DateTime(required=True)
+    read_at = fields.DateTime(allow_none=True, required=True)
+
+
+class NotificationListSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True, metadata={
+        "description": "the newest unread notifications (at most 100)"})
+    unread = fields.Integer(required=True, metadata={"description": "how many are unread in all"})
+
+
+LiveSessionPageSchema = page_schema(LiveSessionSchema, "LiveSessionPage")
+
+
+# ---------------------------------------------------------------------------- dumping
+
+
+def _local(value):
+    return None if value is None else to_local(value)
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+def dump_session(live: LiveSession) -> dict:
+    circle = live.circle
+    return {"id": live.id, "title": live.title, "mode": live.mode, "state": live.state, "read_only": live.read_only,
+            "starts_at": to_local(live.starts_at), "ends_at": to_local(live_sessions.planned_end(live)),
+            "duration_minutes": live.duration_minutes, "started_at": _local(live.started_at),
+            "ended_at": _local(live.ended_at),
+            "circle": {"id": circle.id, "name": circle.name, "school_id": circle.school_id,
+                       "network_id": circle.network_id},
+            "cycle_id": live.cycle_id, "host": dump_person(live.host), "has_summary": live.summary_at is not None}
+
+
+def dump_session_detail(live: LiveSession) -> dict:
+    user = api_user()
+    cycle = live.cycle
+    return {
+        **dump_session(live), "agenda": live.agenda,
+        "cycle": cycle and {"id": cycle.id, "title": cycle.title, "status": cycle.status},
+        "phase": dump_phase(live.phase),
+        "guests": [dump_person(g.user) for g in live.guests],
+        "summary": None if live.summary_at is None else {
+            "decisions": live.summary_decisions or "", "decisions_html": live.summary_html or "",
+            "written_at": live.summary_at},
+        "action_items": [{"id": item.id, "text": item.text, "owner": dump_person(item.owner), "due_on": item.due_on}
+                         for item in live.action_items],
+        "last_event_id": live.last_event or 0,
+        "permissions": {"attend": authz.can_attend_session(user, live), "host": authz.can_host_session(user, live)},
+    }
+
+
+def dump_attendance(live: LiveSession, rows, scope: str) -> dict:
+    return {"session_id": live.id, "scope": scope,
+            "rows": [{"user": dump_person(r.user), "minutes": r.minutes, "joins": r.joins,
+                      "first_joined": r.first_joined, "last_left": r.last_left, "present": r.present}
+                     for r in rows]}
+
+
+def dump_notification(note: Notification) -> dict:
+    return {"id": note.id, "kind": note.kind, "title": note.title, "url": note.url, "created_at": note.created_at,
+            "read_at": note.read_at}
+
+
+def dump_ledger(teacher: User, rows, totals: dict) -> dict:
+    total = sum(r.minutes for r in rows)
+    return {
+        "user": dump_person(teacher),
+        "rows": [{"session_id": r.session.id, "title": r.session.title,
+                  "circle": {"id": r.session.circle.id, "name": r.session.circle.name}, "date": r.date,
+                  "term": r.term, "fiscal_year": r.fiscal_year, "mode": r.mode, "minutes": r.minutes} for r in rows],
+        "totals": {
+            "terms": [{"term": term, "minutes": m, "hours": _hours(m)} for term, m in totals["term"].items()],
+            "fiscal_years": [{"fiscal_year": int(year), "minutes": m, "hours": _hours(m)}
+                             for year, m in totals["fiscal_year"].items()],
+            "minutes": total, "hours": _hours(total)},
+    }
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def session_errors():
+    """The service's SessionError: a wrong state ('conflict') is 409, anything else 422, with fields."""
+    try:
+        yield
+    except SessionError as exc:
+        db.session.rollback()
+        raise ApiError(409 if exc.code == "conflict" else 422,
+                       str(exc) or str(_("Please correct the highlighted fields.")), exc.fields) from exc
+
+
+def _visible_session(session_id: int, action: str) -> LiveSession:
+    """The session if the caller may see it (404 otherwise), its state brought up to date: a live
+    session past its planned end and the grace period is ended (and that is saved)."""
+    live = visible(LiveSession, session_id, authz.can_view_session, action)
+    if live_sessions.refresh_state(live):
+        db.session.commit()
+    return live
+
+
+def _hosted_session(session_id: int, action: str) -> LiveSession:
+    live = _visible_session(session_id, action)
+    require(authz.can_host_session(api_user(), live), action, live)
+    return live
+
+
+def _ledger_teacher(user_id: int) -> User:
+    """404 for someone the caller may not see at all, 403 for someone whose ledger is not theirs to read."""
+    teacher = visible(User, user_id, authz.can_view_user, "ledger.view")
+    require(authz.can_view_ledger(api_user(), teacher), "ledger.view", teacher)
+    return teacher
+
+
+def _export_key() -> str:
+    user = getattr(g, "api_user", None)
+    return f"export:user:{user.id}" if user is not None else "export:anonymous"
+
+
+def _not_csv() -> bool:
+    return request.args.get("format") != "csv"
+
+
+def ledger_csv(teacher: User, rows, totals: dict) -> Response:
+    """One row per session, then totals per semester and fiscal year. UTF-8 with a BOM so that Excel
+    shows Thai; the header row speaks the request's language."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Teacher"), _("Date"), _("Session"), _("Circle"), _("Mode"), _("Semester"),
+                     _("Fiscal year"), _("Minutes"), _("Hours")])
+    for row in rows:
+        writer.writerow([teacher.name_th, format_date(row.date, "long"), row.session.title, row.session.circle.name,
+                         str(MEETING_MODE_LABELS.get(row.mode, row.mode)), row.term, row.fiscal_year, row.minutes,
+                         f"{row.minutes / 60:.2f}"])
+    if rows:
+        writer.writerow([])
+        for term, minutes in totals["term"].items():
+            writer.writerow([teacher.name_th, "", _("Total"), "", "", term, "", minutes, f"{minutes / 60:.2f}"])
+        for year, minutes in totals["fiscal_year"].items():
+            writer.writerow([teacher.name_th, "", _("Total"), "", "", "", year, minutes, f"{minutes / 60:.2f}"])
+    name = f"ชั่วโมง PLC {teacher.name_th}.csv"
+    fallback = f"plc-hours-{teacher.id}.csv"
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+@blp.route("/live-sessions")
+@blp.arguments(SessionQueryArgsSchema, location="query")
+@blp.response(200, LiveSessionPageSchema)
+@errors(blp, 401)
+def list_sessions(args):
+    """Sessions the caller may see (of circles they see, or where they are a guest), by start time."""
+    query = live_sessions.sessions_query(api_user(), circle_id=args["circle_id"], upcoming=args["upcoming"])
+    changed = []
+
+    def dump(live: LiveSession) -> dict:
+        changed.append(live_sessions.refresh_state(live))
+        return dump_session(live)
+
+    page = paginated(query, args, dump)
+    if any(changed):
+        db.session.commit()
+    return page
+
+
+@blp.route("/live-sessions", methods=["POST"])
+@blp.arguments(SessionCreateSchema)
+@blp.response(201, LiveSessionDetailSchema)
+@errors(blp, 400, 401, 403, 404)
+def create_session(body):
+    """Schedule a session for a circle (facilitators and managers of the circle, and coaches or
+    supervisors in it). Members and guests are notified. A ``starts_at`` without an offset is Bangkok time."""
+    user = api_user()
+    circle = visible(Circle, body.pop("circle_id"), authz.can_view_circle, "live_session.schedule")
+    require(authz.can_schedule_session(user, circle), "live_session.schedule", circle)
+    with session_errors():
+        live = live_sessions.schedule(user, circle, SessionInput(**body))
+    db.session.commit()
+    return dump_session_detail(live)
+
+
+@blp.route("/live-sessions/<int:session_id>")
+@blp.response(200, LiveSessionDetailSchema)
+@errors(blp, 401, 404)
+def get_session(session_id: int):
+    """The session with its current state, host, circle, cycle and phase, guests, summary and action items."""
+    return dump_session_detail(_visible_session(session_id, "live_session.view"))
+
+
+@blp.route("/live-sessions/<int:session_id>/start", methods=["POST"])
+@blp.response(200, LiveSessionDetailSchema)
+@errors(blp, 401, 403, 404, 409)
+def start_session(session_id: int):
+    """The host starts a scheduled online session (409 in any other state, and for onsite meetings)."""
+    live = _hosted_session(session_id, "live_session.start")
+    with session_errors():
+        live_sessions.start(api_user(), live)
+    db.session.commit()
+    return dump_session_detail(live)
+
+
+@blp.route("/live-sessions/<int:session_id>/end", methods=["POST"])
+@blp.response(200, LiveSessionDetailSchema)
+@errors(blp, 401, 403, 404, 409)
+def end_session(session_id: int):
+    """The host ends a live session (409 in any other state); open attendance intervals are closed."""
+    live = _hosted_session(session_id, "live_session.end")
+    with session_errors():
+        live_sessions.end(api_user(), live)
+    db.session.commit()
+    return dump_session_detail(live)
+
+
+@blp.route("/live-sessions/<int:session_id>/messages")
+@blp.arguments(MessageArgsSchema, location="query")
+@blp.response(200, MessageHistorySchema)
+@errors(blp, 401, 403, 404)
+def list_messages(args, session_id: int):
+    """The HTTP twin of the socket's ``join`` ack: messages, edits and deletions (tombstones) whose
+    event_id is after ``since_id``, oldest first, at most 500 (``truncated`` when there were more).
+
+    Those who may attend (members, guests, the host, the circle's managers) read it at any time;
+    others who see the circle read it once the session has ended, as part of the circle's record."""
+    user = api_user()
+    live = _visible_session(session_id, "live_session.messages")
+    require(authz.can_attend_session(user, live) or live.state == "ended", "live_session.messages", live)
+    messages, truncated = live_sessions.history(live.id, args["since_id"])
+    return {"messages": [live_sessions.message_payload(m) for m in messages], "truncated": truncated}
+
+
+@blp.route("/live-sessions/<int:session_id>/attendance")
+@blp.response(200, AttendanceSchema)
+@errors(blp, 401, 403, 404)
+def get_attendance(session_id: int):
+    """Minutes, joins, first join and last leave per participant.
+
+    Who sees what (``authz``): the host and the circle's managers (``can_host_session``) see everyone
+    (``scope: everyone``); another participant (``can_attend_session``: member, guest) sees only
+    their own row (``scope: own``, empty if they never joined); anyone else who can see the session
+    gets 403."""
+    user = api_user()
+    live = _visible_session(session_id, "live_session.attendance")
+    everyone = authz.can_host_session(user, live)
+    require(everyone or authz.can_attend_session(user, live), "live_session.attendance", live)
+    rows = live_sessions.attendance(live)
+    if not everyone:
+        rows = [r for r in rows if r.user.id == user.id]
+    return dump_attendance(live, rows, "everyone" if everyone else "own")
+
+
+@blp.route("/live-sessions/<int:session_id>/onsite-attendance", methods=["POST"])
+@blp.arguments(OnsiteAttendanceSchema)
+@blp.response(200, AttendanceSchema)
+@errors(blp, 400, 401, 403, 404)
+def record_onsite_attendance(body, session_id: int):
+    """The host records who came to an onsite meeting and for how many minutes (replacing an earlier
+    record); the meeting is then ended and the minutes count as PLC hours. Online sessions: 422."""
+    live = _hosted_session(session_id, "live_session.onsite_attendance")
+    with session_errors():
+        live_sessions.record_onsite(api_user(), live, {a["user_id"]: a["minutes"] for a in body["attendees"]})
+    db.session.commit()
+    return dump_attendance(live, live_sessions.attendance(live), "everyone")
+
+
+@blp.route("/live-sessions/<int:session_id>/summary", methods=["POST"])
+@blp.arguments(SummaryInputSchema)
+@blp.response(200, LiveSessionDetailSchema)
+@errors(blp, 400, 401, 403, 404, 409)
+def write_summary(body, session_id: int):
+    """The host writes (or rewrites) the summary after the session has ended (409 before): decisions
+    and action items with owners from the session. The first summary notifies every participant."""
+    live = _hosted_session(session_id, "live_session.summary")
+    items = [ActionItemInput(**item) for item in body["action_items"]]
+    with session_errors():
+        live_sessions.write_summary(api_user(), live, body["decisions"], items)
+    db.session.commit()
+    return dump_session_detail(live)
+
+
+# ---------------------------------------------------------------------------- PLC hours
+
+
+@blp.route("/users/<int:user_id>/plc-hours")
+@limiter.limit(EXPORT_LIMIT, key_func=_export_key, exempt_when=_not_csv)
+@blp.arguments(LedgerArgsSchema, location="query")
+@blp.response(200, LedgerSchema)
+@blp.doc(responses={"200": {"description": "The ledger as JSON, or as a CSV file with ?format=csv", "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Ledger"}},
+    "text/csv": {"schema": {"type": "string"}, "example": "\ufeffครู,วันที่,…"}}}})
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+@errors(blp, 401, 403, 404)
+def plc_hours(args, user_id: int):
+    """A teacher's PLC-hours ledger: online minutes from attendance and onsite meetings recorded by
+    the host, per session, with totals per semester and fiscal year. The teacher and those who manage
+    them may read it. ``?format=csv`` answers a file (text/csv, UTF-8 with BOM) instead; exports are
+    audited and rate-limited."""
+    teacher = _ledger_teacher(user_id)
+    rows = live_sessions.ledger(teacher)
+    totals = live_sessions.ledger_totals(rows)
+    if args["format"] == "csv":
+        audit.record("export.plc_hours", api_user(), teacher, rows=len(rows), via="api")
+        db.session.commit()
+        return ledger_csv(teacher, rows, totals)
+    return dump_ledger(teacher, rows, totals)
+
+
+# ---------------------------------------------------------------------------- notifications
+
+
+@blp.route("/notifications")
+@blp.response(200, NotificationListSchema)
+@errors(blp, 401)
+def list_notifications():
+    """The caller's unread notifications, newest first."""
+    user = api_user()
+    return {"items": [dump_notification(n) for n in live_sessions.unread_notifications(user, limit=100)],
+            "unread": live_sessions.unread_count(user)}
+
+
+@blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@blp.response(200, NotificationSchema)
+@errors(blp, 401, 404)
+def read_notification(notification_id: int):
+    """Mark one of the caller's notifications read (someone else's answers 404)."""
+    user = api_user()
+    note = visible(Notification, notification_id, lambda u, n: n.user_id == u.id, "notification.read")
+    live_sessions.mark_read(user, [note.id])
+    db.session.commit()
+    return dump_notification(note)

@@ -1,0 +1,37 @@
+"""Tuning knobs from the environment: Argon2 cost (tests and benchmarks only), the database pool of a
+many-threaded process, and the Socket.IO transports. Defaults are the production values."""
+
+import pytest
+
+from plc.config import ConfigError, build_config
+
+
+def test_defaults_are_the_production_values(tmp_path):
+    config = build_config(tmp_path, {})
+    assert config["PLC_ARGON2"] == {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (10, 30, 30)
+    assert config["SOCKETIO_TRANSPORTS"] == ["polling", "websocket"]
+
+
+def test_the_environment_tunes_them(tmp_path):
+    config = build_config(tmp_path, {
+        "PLC_ARGON2_TIME_COST": "1", "PLC_ARGON2_MEMORY_KIB": "1024", "PLC_ARGON2_PARALLELISM": "1",
+        "PLC_DB_POOL_SIZE": "20", "PLC_DB_MAX_OVERFLOW": "0", "PLC_DB_POOL_TIMEOUT": "5",
+        "PLC_SOCKETIO_TRANSPORTS": " websocket ",
+    })
+    assert config["PLC_ARGON2"] == {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (20, 0, 5)
+    assert config["SOCKETIO_TRANSPORTS"] == ["websocket"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("PLC_ARGON2_TIME_COST", "0"), ("PLC_ARGON2_MEMORY_KIB", "512"), ("PLC_ARGON2_PARALLELISM", "many"),
+    ("PLC_DB_POOL_SIZE", "0"), ("PLC_DB_MAX_OVERFLOW", "-1"), ("PLC_SOCKETIO_TRANSPORTS", "carrier-pigeon"),
+    ("PLC_SOCKETIO_TRANSPORTS", ","),
+])
+def test_nonsense_is_refused_at_start(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        build_config(tmp_path, {name: value})
