@@ -360,6 +360,7 @@ def template_helpers() -> dict:
         "can_edit_visit": can_edit_visit,
         "can_record_visit": can_record_visit,
         "can_view_visit_coverage": can_view_visit_coverage,
+        "can_view_ledger": can_view_ledger,
     }
 
 

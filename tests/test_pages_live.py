@@ -408,6 +408,10 @@ def test_who_may_read_someone_elses_ledger(app, world, plc, key, status):
     if status == 200:
         assert f'id="ledger-{session_id}"' in response.get_data(as_text=True)
     assert client.get(f"/people/{world.teacher2.id}/plc-hours.csv").status_code == status
+    person_page = client.get(f"/people/{world.teacher2.id}")
+    if person_page.status_code == 200:
+        linked = f'href="/people/{world.teacher2.id}/plc-hours"' in person_page.get_data(as_text=True)
+        assert linked == (status == 200)
 
 
 def test_empty_ledger_and_lists(app, world, plc):
