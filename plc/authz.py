@@ -19,6 +19,7 @@ from flask import abort, g, has_request_context
 from sqlalchemy import select
 
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models import AreaOffice, Membership, Network, Role, School, User
 from plc.models.org import network_school
 from plc.models.users import ROLE_SCOPES
@@ -373,15 +374,13 @@ WORKING_ROLES = {Role.TEACHER, Role.COACH, Role.DIRECTOR}
 
 def _circle_roles(user) -> dict[int, str]:
     """{circle id: 'member' | 'facilitator'} for the user's current circle memberships."""
-    from datetime import date
-
     from plc.models import CircleMember
 
     if not _authenticated(user):
         return {}
     cache = g.setdefault("_plc_circles", {}) if has_request_context() else {}
     if user.id not in cache:
-        today = date.today()
+        today = bangkok_today()
         rows = db.session.execute(
             select(CircleMember.circle_id, CircleMember.role).where(
                 CircleMember.user_id == user.id, CircleMember.joined_on <= today,

@@ -3,6 +3,7 @@ short application context (``in_db``), so that tests hold only plain ids."""
 
 from __future__ import annotations
 
+from plc.i18n import bangkok_today
 from plc.models import School, User
 from plc.services import circles, cycles, goals, innovations
 from plc.services.circles import CircleInput
@@ -58,7 +59,7 @@ def build_issue4_work(in_db, world, work: dict) -> dict[str, int]:
 
     The reflection is the admin's own draft: reflection text is private even from admins, and the API
     tests read every GET as the admin."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from plc.services import coaching, lesson_plans, reflections
     from plc.services.lesson_plans import PlanInput
@@ -74,7 +75,7 @@ def build_issue4_work(in_db, world, work: dict) -> dict[str, int]:
         attachment = lesson_plans.add_attachment(teacher, plan, "ภาพกิจกรรม.png", PNG_BYTES)
         reflection = reflections.save_draft(admin, ReflectionInput(title="บันทึกของผู้ดูแลระบบ",
                                                                    cycle_id=work["cycle_id"], results="ทดลอง"))
-        visit = coaching.plan_visit(coach, teacher=teacher, school=school, planned_on=date.today() + timedelta(days=7),
+        visit = coaching.plan_visit(coach, teacher=teacher, school=school, planned_on=bangkok_today() + timedelta(days=7),
                                     focus="การใช้คำถามกระตุ้นการคิด")
         session.flush()
         return {"plan_id": plan.id, "attachment_id": attachment.id, "reflection_id": reflection.id,
@@ -83,7 +84,6 @@ def build_issue4_work(in_db, world, work: dict) -> dict[str, int]:
 
 def issue4_bodies() -> dict[tuple[str, str], dict]:
     """A valid JSON body for every issue-4 write with an id in its path, so that only the object decides."""
-    from datetime import date
 
     return {
         ("PATCH", "/api/v1/lesson-plans/{plan_id}"): {"title": "แก้ไข"},
@@ -91,7 +91,7 @@ def issue4_bodies() -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/lesson-plans/{plan_id}/showcase"): {"on": True},
         ("PATCH", "/api/v1/reflections/{reflection_id}"): {"title": "แก้ไข"},
         ("POST", "/api/v1/reflections/{reflection_id}/feedback"): {"body_md": "ดีมาก"},
-        ("POST", "/api/v1/coaching-visits/{visit_id}/held"): {"held_on": date.today().isoformat(),
+        ("POST", "/api/v1/coaching-visits/{visit_id}/held"): {"held_on": bangkok_today().isoformat(),
                                                               "observation_notes": "นักเรียนตั้งใจ"},
         ("POST", "/api/v1/coaching-visits/{visit_id}/reflection"): {"text": "ได้เรียนรู้"},
     }

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from plc.i18n import bangkok_today
 from plc.models import Circle, School, User
 from tests.conftest import PASSWORD, add_user
 from tests.openapi_helpers import OPENAPI_PATH, ApiClient, ResponseChecker, operations
@@ -22,7 +23,7 @@ from tests.test_rendering import XSS_CORPUS, executable_parts
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
-TODAY = date.today()
+TODAY = bangkok_today()
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 THAI_FILE = "ใบงานที่ ๑ เศษส่วน (ฉบับครู).pdf"

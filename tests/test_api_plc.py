@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from plc.i18n import bangkok_today
 from plc.models import FocusArea
 from tests.conftest import PASSWORD
 from tests.live_helpers import build_live_work, live_bodies
@@ -20,7 +21,7 @@ from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
-TODAY = date.today().isoformat()
+TODAY = bangkok_today().isoformat()
 THAI_CATALOGUE = Path(__file__).resolve().parents[1] / "plc" / "translations"
 LESSONS = {"results": "นักเรียนเข้าใจเศษส่วนมากขึ้น", "picture_of_success": "นักเรียนอธิบายวิธีคิดได้",
            "problems": "เวลาไม่พอ", "conditions": "ครูในวงช่วยกันสังเกต", "next_steps": "ขยายผลไปชั้น ป.5"}
@@ -640,7 +641,7 @@ def test_meetings_count_towards_the_meeting_rule(call, world, work):
     timeline = ok(call("teacher", "GET", f"/api/v1/cycles/{work['cycle_id']}"))["timeline"]
     assert "meeting" in [entry["kind"] for entry in timeline]
 
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (bangkok_today() + timedelta(days=1)).isoformat()
     error(call("teacher", "POST", f"{path}/meetings", json={"held_on": tomorrow, "title": "x"}), 422, "held_on")
     error(call("teacher", "POST", f"{path}/meetings", json={"held_on": "31/12/2567", "title": "x"}), 422, "held_on")
     error(call("teacher", "POST", f"{path}/meetings", json={"held_on": TODAY, "title": " "}), 422, "title")

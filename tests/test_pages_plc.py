@@ -6,11 +6,12 @@ each test starts from is built through the services in a short application conte
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from plc.i18n import bangkok_today
 from plc.models import (
     Circle,
     CircleMeeting,
@@ -138,7 +139,7 @@ def test_teacher_runs_a_whole_cycle_with_pac_from_circle_to_lessons_learned(app,
     assert post_form(director, f"/circles/{circle_id}/norms/accept", page=f"/circles/{circle_id}").status_code == 302
     assert "You accepted these norms" in text_of(director, f"/circles/{circle_id}")
     assert post_form(teacher, f"/circles/{circle_id}/meetings", {
-        "held_on": date.today().isoformat(), "title": "วางแผนวงจร", "mode": "online", "minutes": "60"},
+        "held_on": bangkok_today().isoformat(), "title": "วางแผนวงจร", "mode": "online", "minutes": "60"},
         page=f"/circles/{circle_id}").status_code == 302
     page = text_of(teacher, f"/circles/{circle_id}")
     assert "วางแผนวงจร" in page and "1 of 2" in page and "Due" in page
@@ -299,7 +300,7 @@ def test_circle_bad_input_changes_nothing(app, world, plc, in_db):
     assert response.status_code == 422, "a school outside the teacher's scope is not a choice"
     assert count(in_db, Circle) == before
     page = f"/circles/{plc['circle_a']}"
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (bangkok_today() + timedelta(days=1)).isoformat()
     response = post_form(teacher, f"{page}/meetings", {"held_on": tomorrow, "title": "ประชุม", "mode": "onsite"},
                          page=page)
     assert response.status_code == 422 and "today or earlier" in response.get_data(as_text=True)
@@ -351,7 +352,7 @@ def test_a_meeting_recorded_for_a_cycle_appears_in_its_timeline(app, world, plc)
     page = f"/circles/{plc['circle_a']}"
     assert f'<option value="{plc["cycle"]}">' in text_of(teacher, page)
     response = post_form(teacher, f"{page}/meetings", {
-        "held_on": date.today().isoformat(), "title": "สะท้อนผลหลังสอน", "mode": "onsite", "cycle_id": plc["cycle"],
+        "held_on": bangkok_today().isoformat(), "title": "สะท้อนผลหลังสอน", "mode": "onsite", "cycle_id": plc["cycle"],
         "notes": "นักเรียนกลุ่มอ่อนตอบได้มากขึ้น"}, page=page)
     assert response.status_code == 302
     html = text_of(teacher, f"/cycles/{plc['cycle']}")
@@ -707,7 +708,7 @@ def test_changes_by_people_who_may_not_make_them_change_nothing(app, world, plc,
                                "post_n": "5", "post_mean": "2", "post_sd": "1"}),
         (f"{cycle}/close", {"results": "r", "picture_of_success": "p", "problems": "p", "conditions": "c",
                             "next_steps": "n", "confirmed": "yes"}),
-        (f"{circle}/meetings", {"held_on": date.today().isoformat(), "title": "t", "mode": "onsite"}),
+        (f"{circle}/meetings", {"held_on": bangkok_today().isoformat(), "title": "t", "mode": "onsite"}),
         (f"{circle}/members", {"user_id": world.teacher2.id, "role": "member"}),
         (f"{circle}/members/{plc['director_member']}/remove", {}),
         (f"{circle}/members/{plc['director_member']}/role", {"role": "facilitator"}),

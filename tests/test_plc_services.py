@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models import Circle, Cycle, Innovation, Network, School, User
 from plc.services import circles, cycles, goals, innovations
 from plc.services.circles import CircleInput
@@ -186,7 +187,7 @@ def test_monthly_rule(ctx):
 def test_meetings_in_the_future_are_refused(ctx):
     circle = make_circle(ctx)
     with pytest.raises(circles.CircleError):
-        circles.record_meeting(user("teacher"), circle, held_on=date.today() + timedelta(days=1), title="พรุ่งนี้")
+        circles.record_meeting(user("teacher"), circle, held_on=bangkok_today() + timedelta(days=1), title="พรุ่งนี้")
 
 
 def test_members_join_and_leave_with_dates_and_a_facilitator_always_remains(ctx):
@@ -198,7 +199,7 @@ def test_members_join_and_leave_with_dates_and_a_facilitator_always_remains(ctx)
     with pytest.raises(circles.CircleError):
         circles.remove_member(user("teacher"), circle, facilitator)
     circles.remove_member(user("teacher"), circle, member)
-    assert member.left_on == date.today() and member not in circle.current_members()
+    assert member.left_on == bangkok_today() and member not in circle.current_members()
 
 
 def test_norms_change_asks_members_to_accept_again(ctx):

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models._types import UTCDateTime, utcnow
 
 CIRCLE_ROLES = ("member", "facilitator")
@@ -54,7 +55,7 @@ class Circle(db.Model):
         return "school" if self.school_id is not None else "network"
 
     def current_members(self, today: date | None = None) -> list[CircleMember]:
-        today = today or date.today()
+        today = today or bangkok_today()
         return [m for m in self.members if m.is_current(today)]
 
     def membership_of(self, user_id: int, today: date | None = None) -> CircleMember | None:
@@ -80,7 +81,7 @@ class CircleMember(db.Model):
     user = relationship("User")
 
     def is_current(self, today: date | None = None) -> bool:
-        today = today or date.today()
+        today = today or bangkok_today()
         return self.joined_on <= today and (self.left_on is None or self.left_on > today)
 
     @property

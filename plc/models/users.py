@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models._types import UTCDateTime, utcnow
 
 
@@ -72,7 +73,7 @@ class User(UserMixin, db.Model):
         return self.name_th
 
     def current_memberships(self, today: date | None = None) -> list[Membership]:
-        today = today or date.today()
+        today = today or bangkok_today()
         return [m for m in self.memberships if m.is_current(today)]
 
     def roles(self, today: date | None = None) -> set[Role]:
@@ -136,12 +137,12 @@ class Membership(db.Model):
         return self.school or self.network or self.area_office
 
     def is_current(self, today: date | None = None) -> bool:
-        today = today or date.today()
+        today = today or bangkok_today()
         return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
     @staticmethod
     def current_clause(today: date | None = None):
-        today = today or date.today()
+        today = today or bangkok_today()
         return (Membership.starts_on <= today) & or_(Membership.ends_on.is_(None), Membership.ends_on > today)
 
 

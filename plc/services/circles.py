@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
-from plc.i18n import AcademicTerm, academic_term
+from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
@@ -65,7 +65,7 @@ def circles_query(user, *, school_id: int | None = None, network_id: int | None 
     if network_id is not None:
         query = query.where(Circle.network_id == network_id)
     if mine:
-        today = date.today()
+        today = bangkok_today()
         query = query.where(Circle.id.in_(select(CircleMember.circle_id).where(
             CircleMember.user_id == user.id, CircleMember.joined_on <= today,
             or_(CircleMember.left_on.is_(None), CircleMember.left_on > today))))
@@ -148,7 +148,7 @@ def remove_member(actor: User, circle: Circle, member: CircleMember) -> None:
     facilitators = [m for m in circle.current_members() if m.is_facilitator]
     if member.is_facilitator and len(facilitators) == 1:
         raise CircleError({"member": [_("Name another facilitator before this one leaves.")]})
-    member.left_on = max(date.today(), member.joined_on)
+    member.left_on = max(bangkok_today(), member.joined_on)
     authz.forget_cached_memberships()
     outbox.queue_disconnect(db.session, member.user_id)  # its sockets rejoin only where still allowed
     audit.record("circle.member_removed", actor, circle, user_id=member.user_id)
@@ -180,7 +180,7 @@ def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mo
         errors["title"] = [_("Give the meeting a title.")]
     if mode not in MEETING_MODES:
         errors["mode"] = [_("Choose onsite or online.")]
-    if held_on is None or held_on > date.today():
+    if held_on is None or held_on > bangkok_today():
         errors["held_on"] = [_("Record meetings that have taken place (today or earlier).")]
     if minutes is not None and not 0 < minutes <= 24 * 60:
         errors["minutes"] = [_("Give the length in minutes.")]
@@ -224,7 +224,7 @@ def meeting_rule(circle: Circle, today: date | None = None, periods: int = 2) ->
     """The current period and the ones before it, newest first."""
     from datetime import timedelta
 
-    today = today or date.today()
+    today = today or bangkok_today()
     held_dates = [m.held_on for m in circle.meetings]
     statuses = []
     day = today

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from plc import authz
 from plc.extensions import db
-from plc.i18n import AcademicTerm, academic_term
+from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
 from plc.models._types import utcnow
 from plc.rendering import render_markdown
@@ -72,7 +72,8 @@ def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation
         errors["coach"] = [_("The coach records the observation.")]
     if visit.status == "cancelled":
         errors["status"] = [_("This visit was cancelled.")]
-    if held_on is None or held_on > date.today():
+    # Today in Thailand, as the form offers it, whatever the server's clock zone.
+    if held_on is None or held_on > bangkok_today():
         errors["held_on"] = [_("Record the visit on or after the day it took place.")]
     if not _clean(observation_notes):
         errors["observation_notes"] = [_("Write what you observed of the learners' behaviour and learning.")]
@@ -144,7 +145,7 @@ def is_overdue(visit: CoachingVisit, today: date, teacher_visits: list[CoachingV
 
 
 def calendar(coach: User, term: AcademicTerm | None = None, today: date | None = None) -> list[CalendarRow]:
-    today = today or date.today()
+    today = today or bangkok_today()
     term = term or academic_term(today)
     visits = list(db.session.scalars(select(CoachingVisit).where(
         CoachingVisit.coach_id == coach.id, CoachingVisit.planned_on >= term.starts_on,
@@ -172,7 +173,7 @@ class CoverageRow:
 
 def coverage(school: School, term: AcademicTerm | None = None) -> list[CoverageRow]:
     """Every current teacher of the school with the visits they had this semester (0 = none)."""
-    term = term or academic_term(date.today())
+    term = term or academic_term(bangkok_today())
     teachers = list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id == school.id, Membership.role == "teacher", Membership.current_clause(),

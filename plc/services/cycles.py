@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 
 from plc import authz
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models import (
     Circle,
     Cycle,
@@ -154,7 +155,7 @@ def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
     db.session.add(cycle)
     for position, (key, name_th, name_en, step_id) in enumerate(phase_plan(data.template, template_version), 1):
         cycle.phases.append(CyclePhase(position=position, key=key, name_th=name_th[:300], name_en=name_en[:300],
-                                       step_id=step_id, started_on=date.today() if position == 1 else None))
+                                       step_id=step_id, started_on=bangkok_today() if position == 1 else None))
     db.session.flush()
     audit.record("cycle.created", actor, cycle, circle_id=circle.id)
     search.index_cycle(cycle)
@@ -169,7 +170,7 @@ def _require_open(cycle: Cycle) -> None:
 def advance(actor: User, cycle: Cycle, on: date | None = None) -> CyclePhase | None:
     """Ends the current phase and starts the next; returns the new phase (None after the last)."""
     _require_open(cycle)
-    on = on or date.today()
+    on = on or bangkok_today()
     current = cycle.current_phase
     if current is None:
         raise CycleError({"phase": [_("Every phase is done. Record the lessons learned to close the cycle.")]})
@@ -190,11 +191,11 @@ def add_checkpoint(actor: User, cycle: Cycle, *, stage: str, held_on: date | Non
         errors["stage"] = [_("Choose upstream, midstream or downstream.")]
     if not any(_clean(t) for t in (reviewed, monitored, evaluated, changed)):
         errors["reviewed"] = [_("Write what was reviewed, monitored, evaluated or changed.")]
-    if held_on is not None and held_on > date.today():
+    if held_on is not None and held_on > bangkok_today():
         errors["held_on"] = [_("A checkpoint is recorded on or after the day it took place.")]
     if errors:
         raise CycleError(errors)
-    checkpoint = DECheckpoint(cycle=cycle, stage=stage, held_on=held_on or date.today(), reviewed=_clean(reviewed),
+    checkpoint = DECheckpoint(cycle=cycle, stage=stage, held_on=held_on or bangkok_today(), reviewed=_clean(reviewed),
                               monitored=_clean(monitored), evaluated=_clean(evaluated), changed=_clean(changed),
                               recorded_by_id=actor.id)
     db.session.add(checkpoint)
@@ -215,7 +216,7 @@ def close(actor: User, cycle: Cycle, lessons: LessonsInput) -> Cycle:
     cycle.lessons = LessonsLearned(results=lessons.results.strip(), picture_of_success=lessons.picture_of_success.strip(),
                                    problems=lessons.problems.strip(), conditions=lessons.conditions.strip(),
                                    next_steps=lessons.next_steps.strip(), recorded_by_id=actor.id)
-    today = date.today()
+    today = bangkok_today()
     for phase in cycle.phases:
         if phase.started_on and not phase.ended_on:
             phase.ended_on = max(today, phase.started_on)

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models import AreaOffice, Membership, Network, Role, School, User
 from plc.services import audit
 from plc.services.accounts import (
@@ -39,7 +40,7 @@ def grant(actor: User | None, user: User, role: Role, scope, starts_on: date | N
     role = Role(role)
     if any(m.role == role and _same_scope(m, scope) for m in user.current_memberships()):
         raise AccountError(_("This person already has that role there."), {"role": [_("Already granted.")]})
-    membership = Membership(user=user, role=role.value, starts_on=starts_on or date.today(),
+    membership = Membership(user=user, role=role.value, starts_on=starts_on or bangkok_today(),
                             created_by_id=getattr(actor, "id", None), **scope_fields(scope))
     db.session.add(membership)
     db.session.flush()
@@ -49,7 +50,7 @@ def grant(actor: User | None, user: User, role: Role, scope, starts_on: date | N
 
 
 def end(actor: User, membership: Membership, ends_on: date | None = None) -> None:
-    membership.ends_on = max(ends_on or date.today(), membership.starts_on)
+    membership.ends_on = max(ends_on or bangkok_today(), membership.starts_on)
     audit.record("membership.ended", actor, membership.user, role=membership.role,
                  scope_kind=membership.scope_kind, scope_id=getattr(membership.scope, "id", None))
 
