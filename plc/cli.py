@@ -25,7 +25,8 @@ def seed_reference_command() -> None:
 @seed.command("demo")
 def seed_demo_command() -> None:
     """Reference data plus two demo networks, their schools, fictional people and their PLC work
-    (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned)."""
+    (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned; lesson plans,
+    reflections, coaching visits and live sessions, one of them always upcoming)."""
     from plc.seeding import DEMO_PASSWORD, seed_demo
     from plc.services import search
 

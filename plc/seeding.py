@@ -244,6 +244,8 @@ def _scope_of(entry: dict, networks: dict, schools: dict) -> dict:
 
 
 def seed_demo() -> dict[str, int]:
+    from plc.seeding_work import seed_demo_work  # lesson plans, reflections, coaching, live sessions
+
     seed_reference()
     data = _load("demo/demo.yaml")
     networks: dict[str, Network] = {}
@@ -291,6 +293,7 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     counts = {"networks": len(networks), "schools": len(schools), "people": len(data["people"])}
     counts.update(seed_demo_plc(networks, schools))
+    counts.update(seed_demo_work(networks, schools))
     return counts
 
 

@@ -308,3 +308,223 @@ def test_demo_seed_tells_a_complete_plc_story(app):
         assert all(c.held_on <= as_of for c in db.session.scalars(select(DECheckpoint)))
         started = [p.started_on for c in cycles for p in c.phases if p.started_on]
         assert min(started) < date(2026, 5, 16) < date(2026, 7, 1) < max(started)  # spread over the year
+
+
+# ---------------------------------------------------------------------------- demo work around the cycles
+
+def _rows_per_table(session) -> dict[str, int]:
+    from plc.extensions import db
+
+    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+def test_demo_work_is_added_once_and_keeps_a_session_upcoming(app):
+    from datetime import UTC, datetime, time, timedelta
+
+    from plc.extensions import db
+    from plc.i18n import to_local
+    from plc.models import LiveSession
+
+    with app.app_context():
+        first = seed_demo()
+        db.session.commit()
+        rows = _rows_per_table(db.session)
+        assert seed_demo() == first
+        db.session.commit()
+        assert _rows_per_table(db.session) == rows, "loading the demo again adds nothing"
+        assert first["lesson_plans"] >= 4 and first["reflections"] >= 6 and first["coaching_visits"] >= 6
+        assert first["live_sessions"] >= 3 and first["chat_messages"] >= 8
+
+        # the upcoming session is always ahead of the moment of loading: once its time has passed
+        # (and nobody started it), loading again moves it forward instead of adding another
+        upcoming = db.session.scalar(select(LiveSession).where(LiveSession.state == "scheduled"))
+        assert upcoming.starts_at > datetime.now(UTC)
+        assert to_local(upcoming.starts_at).time() == time(13, 30)
+        upcoming.starts_at = datetime.now(UTC) - timedelta(days=3)
+        db.session.commit()
+        seed_demo()
+        db.session.commit()
+        assert _rows_per_table(db.session) == rows
+        moved = db.session.get(LiveSession, upcoming.id)
+        assert moved.state == "scheduled" and moved.starts_at > datetime.now(UTC)
+
+
+def test_demo_work_covers_plans_reflections_coaching_and_sessions(app):
+    from datetime import UTC, datetime, time
+
+    from plc import authz
+    from plc.extensions import db
+    from plc.i18n import AcademicTerm, to_local
+    from plc.models import (
+        AuditEvent,
+        CircleMeeting,
+        CoachingSynthesis,
+        CoachingVisit,
+        Comment,
+        LessonPlan,
+        Reflection,
+        SearchDocument,
+    )
+    from plc.models.live_sessions import Attendance, ChatMessage, LiveSession, Notification
+    from plc.seeding import _load
+    from plc.services import coaching, lesson_plans, live_sessions
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        as_of = _load("demo/work.yaml")["as_of"]
+        assert as_of == _load("demo/plc.yaml")["as_of"]
+        end_of_day = datetime.combine(as_of, time(23, 59), tzinfo=UTC)
+        now = datetime.now(UTC)
+
+        def person(email):
+            return db.session.scalar(select(User).where(User.email == email))
+
+        teacher, teacher2, coach = person("teacher@example.org"), person("teacher2@example.org"), person("coach@example.org")
+        coordinator = person("coordinator@example.org")
+
+        # lesson plans: several schools, every visibility, revisions with messages, a fork, a showcase
+        plans = db.session.scalars(select(LessonPlan)).all()
+        assert len(plans) >= 4 and len({p.school_id for p in plans}) >= 3
+        assert all(p.cycle_id is not None for p in plans)
+        assert {p.visibility for p in plans} == {"private", "circle", "school", "network", "public"}
+        for plan in plans:
+            assert 2 <= len(plan.revisions) <= 4 and all(r.message for r in plan.revisions), plan.title
+            assert [r.created_at for r in plan.revisions] == sorted(r.created_at for r in plan.revisions)
+            assert plan.revisions[-1].created_at <= end_of_day and plan.updated_at == plan.revisions[-1].created_at
+            for heading in ("## จุดประสงค์การเรียนรู้", "## สมรรถนะสำคัญของผู้เรียน", "## กิจกรรมการเรียนรู้",
+                            "## การวัดและประเมินผล", "| สิ่งที่ประเมิน |", "## สื่อและแหล่งเรียนรู้"):
+                assert heading in plan.body_md, (plan.title, heading)
+            assert "<table>" in plan.body_html and "<li>" in plan.body_html and "<h3>" in plan.body_html
+            changes = lesson_plans.diff(plan.revisions[0], plan.revisions[-1])
+            assert any(line.op == "insert" for line in changes)
+        showcase = [p for p in plans if p.showcase]
+        assert len(showcase) == 1 and showcase[0].visibility == "public"
+        assert showcase[0].showcased_by_id == coordinator.id and showcase[0].showcased_at <= end_of_day
+        forks = [p for p in plans if p.forked_from_id]
+        assert len(forks) == 1 and forks[0].forked_from.plan is showcase[0]
+        assert forks[0].school_id != showcase[0].school_id and showcase[0].title in forks[0].revisions[0].message
+        assert lesson_plans.forks_of(teacher2, showcase[0]) == forks
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"lesson_plan.forked", "lesson_plan.showcase"} <= actions
+        indexed = set(db.session.scalars(select(SearchDocument.object_id).where(SearchDocument.kind == "lesson_plan")))
+        assert indexed == {p.id for p in plans}
+        comments = db.session.scalars(select(Comment)).all()
+        assert {c.kind for c in comments} == {"question", "suggestion", "strength", "note"}
+        replies = [c for c in comments if c.parent_id]
+        assert replies and all(r.parent.plan_id == r.plan_id and r.parent.created_at < r.created_at for r in replies)
+        assert all(c.created_at <= end_of_day and authz.can_view_plan(c.author, c.plan) for c in comments)
+        private = next(p for p in plans if p.visibility == "private")
+        assert not any(c.plan_id == private.id for c in comments) and not authz.can_view_plan(coach, private)
+
+        # reflections: teachers and coaches, every visibility, the structured parts, feedback threads
+        reflections = db.session.scalars(select(Reflection)).all()
+        assert {r.visibility for r in reflections} == {"private", "pair", "circle"}
+        assert {r.status for r in reflections} == {"draft", "shared"}
+        assert {"teacher", "coach"} <= {role.value for r in reflections for role in r.author.roles()}
+        assert all(r.partner is not None for r in reflections if r.visibility == "pair")
+        assert any(all((r.results, r.picture_of_success, r.problems, r.conditions, r.next_steps))
+                   for r in reflections if r.status == "shared")
+        assert any(r.innovation_tried and r.lessons_learned and r.visibility == "circle" for r in reflections)
+        answered = [r for r in reflections if r.feedback]
+        assert len(answered) >= 4
+        assert any({f.author_id for f in r.feedback} >= {r.author_id, r.partner_id} for r in answered if r.partner_id)
+        assert all(authz.can_give_feedback(f.author, r) for r in answered for f in r.feedback)
+        assert all(r.created_at <= end_of_day and all(f.created_at <= end_of_day for f in r.feedback)
+                   for r in reflections)
+        kept = next(r for r in reflections if r.visibility == "private" and r.status == "shared")
+        assert not authz.can_read_reflection(coordinator, kept)
+
+        # coaching: planned (ahead of as_of) and held visits with both reflections, a cancelled one,
+        # a synthesis, an overdue follow-up on the coach's calendar and a gap in a school's coverage
+        visits = db.session.scalars(select(CoachingVisit)).all()
+        assert {v.status for v in visits} == {"planned", "held", "cancelled"}
+        held = [v for v in visits if v.status == "held"]
+        assert all(v.observation_notes and v.held_on <= as_of for v in held)
+        assert sum(bool(v.coach_reflection and v.teacher_reflection) for v in held) >= 4
+        assert any(v.status == "planned" and v.planned_on > as_of for v in visits)
+        assert all(v.created_at <= end_of_day for v in visits)
+        synthesis = db.session.scalar(select(CoachingSynthesis))
+        assert synthesis is not None and synthesis.body_html
+        semester = AcademicTerm(2569, 2)
+        rows = coaching.calendar(coach, semester, today=as_of)
+        assert any(row.overdue for row in rows) and any(row.next_visit for row in rows)
+        school_a = teacher.current_memberships()[0].school
+        coverage = {row.teacher.email: row.held for row in coaching.coverage(school_a, semester)}
+        assert coverage["teacher@example.org"] > 0 and 0 in coverage.values()
+
+        # live sessions: one upcoming for a network circle with a guest from another school, one held
+        # online (chat, attendance, summary), one onsite with the attendance the host recorded
+        sessions = db.session.scalars(select(LiveSession)).all()
+        upcoming = [s for s in sessions if s.state == "scheduled"]
+        assert len(upcoming) == 1 and upcoming[0].starts_at > now and upcoming[0].mode == "online"
+        assert upcoming[0].circle.network_id is not None and upcoming[0].guests
+        member_schools = {m.school_id for cm in upcoming[0].circle.current_members()
+                          for m in cm.user.current_memberships() if m.school_id}
+        assert all(not {m.school_id for m in g.user.current_memberships()} & member_schools for g in upcoming[0].guests)
+        home = db.session.scalars(live_sessions.sessions_query(teacher, upcoming=True)).all()
+        assert upcoming[0] in home
+        guest = upcoming[0].guests[0].user
+        assert upcoming[0] in db.session.scalars(live_sessions.sessions_query(guest, upcoming=True)).all()
+
+        online = next(s for s in sessions if s.state == "ended" and s.mode == "online")
+        messages = db.session.scalars(select(ChatMessage).where(ChatMessage.session_id == online.id)).all()
+        assert len({m.author_id for m in messages}) >= 4 and any(m.edited_at for m in messages)
+        assert all(online.started_at <= m.created_at <= online.ended_at for m in messages)
+        intervals = db.session.scalars(select(Attendance).where(Attendance.session_id == online.id)).all()
+        per_person = {}
+        for row in intervals:
+            per_person.setdefault(row.user_id, []).append(row)
+        assert len(per_person) >= 4 and any(len(rows) > 1 for rows in per_person.values())
+        minutes = {row.user.email: row.minutes for row in live_sessions.attendance(online)}
+        assert minutes["teacher@example.org"] == 75 and 0 < min(minutes.values()) < 75
+        assert online.summary_decisions and online.action_items
+        assert all(item.owner_id in live_sessions.invitees(online) for item in online.action_items)
+        assert online.phase is not None and online.phase.started_on <= to_local(online.started_at).date()
+
+        onsite = next(s for s in sessions if s.mode == "onsite")
+        recorded = db.session.scalars(select(Attendance).where(Attendance.session_id == onsite.id)).all()
+        assert onsite.state == "ended" and len(recorded) >= 3 and all(r.onsite_minutes for r in recorded)
+        for held_session in (online, onsite):
+            assert held_session.ended_at <= end_of_day and held_session.summary_at <= end_of_day
+            meeting = db.session.scalar(select(CircleMeeting).where(CircleMeeting.circle_id == held_session.circle_id,
+                                                                    CircleMeeting.title == held_session.title))
+            assert meeting.minutes == held_session.duration_minutes and meeting.created_at <= end_of_day
+
+        # PLC hours of demo teachers
+        for user in (teacher, teacher2, coach):
+            assert sum(row.minutes for row in live_sessions.ledger(user)) > 0, user.email
+        assert sum(row.minutes for row in live_sessions.ledger(teacher)) == 75
+
+        # notifications: the held sessions' invitations were read, their summaries wait; nothing after as_of
+        # except the invitation to the upcoming session
+        notes = db.session.scalars(select(Notification)).all()
+        past = [n for n in notes if n.url != f"/live/{upcoming[0].id}"]
+        assert all(n.created_at <= end_of_day for n in past)
+        assert all(n.read_at for n in past if n.kind == "session_scheduled")
+        assert any(n.kind == "session_summary" and n.read_at is None for n in past)
+
+
+def test_demo_work_refuses_what_the_platform_would_refuse(app):
+    import pytest
+
+    from plc.extensions import db
+    from plc.models import LessonPlan
+    from plc.seeding import _load
+    from plc.seeding_work import DemoDataError, _plan_comments, _Refs
+    from plc.services import lesson_plans
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        networks = {n.key: n for n in db.session.scalars(select(Network))}
+        schools = {item["key"]: db.session.scalar(select(School).where(School.name_th == item["name_th"]))
+                   for item in _load("demo/demo.yaml")["schools"]}
+        refs = _Refs(networks, schools)
+        private = db.session.scalar(select(LessonPlan).where(LessonPlan.visibility == "private"))
+        with pytest.raises(DemoDataError, match="outsider@example.org"):
+            _plan_comments([{"by": "outsider@example.org", "at": "2026-11-21 10:00", "kind": "question",
+                             "body": "ขอดูแผนนี้ได้ไหมคะ"}], private, refs, lesson_plans)
+        with pytest.raises(DemoDataError, match="no cycle"):
+            refs.cycle("no-such-cycle")
+        db.session.rollback()
