@@ -115,9 +115,14 @@ def test_teacher_logs_in_in_thai_switches_to_english_browses_and_logs_out(fresh_
     for name in [TEACHER_EN, *SCHOOL_A_COLLEAGUES_EN]:
         expect(people.get_by_role("link", name=name, exact=True)).to_be_visible()
 
+    # A reflection draft kept on this (shared) device is forgotten at logout; other keys stay.
+    page.evaluate("""() => { localStorage.setItem('plc-reflection-7-new-0', '{"results":"ร่าง"}');
+                             localStorage.setItem('unrelated-key', 'stays'); }""")
     log_out(page, en)
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     expect(page.get_by_text("You have logged out.")).to_be_visible()
+    assert page.evaluate("() => [localStorage.getItem('plc-reflection-7-new-0'), "
+                         "localStorage.getItem('unrelated-key')]") == [None, "stays"]
 
     # The session is really over.
     page.goto("/")

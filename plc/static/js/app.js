@@ -18,6 +18,24 @@
     }
   });
 
+  // Logging out forgets the reflection drafts kept on this device: school computers are shared.
+  // (Autosave has already sent them to the server while the connection was up.)
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var prefix = form && form.getAttribute && form.getAttribute("data-clear-device-drafts");
+    if (!prefix) {
+      return;
+    }
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf(prefix) === 0) {
+          window.localStorage.removeItem(key);
+        }
+      }
+    } catch (e) { /* storage unavailable: nothing kept */ }
+  });
+
   // On narrow screens the main menu folds behind a button.
   var toggle = document.querySelector(".menu-toggle");
   var nav = document.getElementById("main-nav");
