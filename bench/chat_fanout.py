@@ -7,6 +7,7 @@ object per scenario with its figures, its targets (issue 5) and pass/fail. Not a
     .venv/bin/python bench/chat_fanout.py --scenario rooms      # 10 sessions × 30 clients, 1 msg/s in each
     .venv/bin/python bench/chat_fanout.py --scenario restart    # 200 clients, SIGKILL + restart mid-traffic
     .venv/bin/python bench/chat_fanout.py --scenario all
+    .venv/bin/python bench/chat_fanout.py --scenario rooms --room-rate 30 --client-procs 2  # every client 1/s
 
 Each scenario gets a fresh instance: ``flask db upgrade`` + ``flask seed demo``, then
 tests/live_setup.py ``crowd`` inserts the users (one Argon2 hash computed once; the server runs with
@@ -15,7 +16,9 @@ sessions. Every client logs in over HTTP like a browser (CSRF meta → POST), co
 its session cookie and CSRF token, and joins. Messages carry no timestamp: the sender notes the
 ``perf_counter`` when it emits and every receiver the moment its handler runs (same process, one
 clock), so latency = emit → handled by the receiving client, including the clients' own CPU time on
-this machine.
+this machine. ``clients_cpu_pct`` is the CPU of all client processes together: when one client
+process nears 100 % the figure measures the client, so ``--client-procs N`` (rooms) spreads whole
+rooms over N processes (senders and receivers of a room stay in one process, one clock).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -34,6 +38,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import engineio
@@ -97,18 +102,23 @@ def worker_pid(server: AppServer) -> int:
     return pids[0] if pids else server.process.pid
 
 
-PROFILE: dict = {"path": None}  # set from --profile: py-spy records the server worker during the traffic
+PROFILE: dict = {"path": None, "gil": True}  # from --profile: py-spy records the server worker during the traffic
 
 
-def measure_cpu(server: AppServer):
-    """Starts measuring the server worker's and this process's CPU (and, with --profile, a py-spy
-    recording of the worker); the returned function stops and reports."""
+def measure_cpu(server: AppServer, client_pids: tuple[int, ...] = ()):
+    """Starts measuring the server worker's CPU and the clients' (this process and CLIENT_PIDS) and,
+    with --profile, a py-spy recording of the worker; the returned function stops and reports."""
     pid = worker_pid(server)
-    server_before, client_before, wall_before = proc_cpu_seconds(pid), sum(os.times()[:2]), time.monotonic()
+
+    def clients_cpu() -> float:
+        return sum(os.times()[:2]) + sum(proc_cpu_seconds(p) for p in client_pids)
+
+    server_before, client_before, wall_before = proc_cpu_seconds(pid), clients_cpu(), time.monotonic()
     spy = None
     if PROFILE["path"]:
-        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-r", "100", "--gil",
-                                "--nonblocking", "--format", "raw", "-o", PROFILE["path"]],
+        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-r", "100",
+                                *(["--gil"] if PROFILE["gil"] else []), "--nonblocking", "--format", "raw",
+                                "-o", PROFILE["path"]],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def done() -> dict:
@@ -117,7 +127,8 @@ def measure_cpu(server: AppServer):
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
         return {"server_cpu_pct": round(100 * (proc_cpu_seconds(pid) - server_before) / wall, 1),
-                "clients_cpu_pct": round(100 * (sum(os.times()[:2]) - client_before) / wall, 1)}
+                "clients_cpu_pct": round(100 * (clients_cpu() - client_before) / wall, 1),
+                "client_processes": 1 + len(client_pids)}
     return done
 
 
@@ -319,9 +330,11 @@ class Traffic:
                 self.errors[ack.get("error", "?")] += 1
         return callback
 
-    async def run(self, schedule: list[tuple[float, Participant, str]]) -> tuple[float, int]:
-        """schedule: (seconds from start, sender, client_id), sorted. Returns (duration, late sends)."""
-        start = time.perf_counter()
+    async def run(self, schedule: list[tuple[float, Participant, str]], start_at: float | None = None) -> tuple[float, int]:
+        """schedule: (seconds from start, sender, client_id), sorted; START_AT a ``perf_counter``
+        moment (the same clock in every process of this machine), else now. Returns (duration,
+        late sends)."""
+        start = time.perf_counter() if start_at is None else start_at
         late = 0
         for offset, sender, client_id in schedule:
             delay = start + offset - time.perf_counter()
@@ -349,7 +362,9 @@ class Traffic:
                 return
             await asyncio.sleep(0.25)
 
-    def figures(self) -> dict:
+    def figures(self, raw: bool = False) -> dict:
+        """The figures; with RAW also the latencies themselves (for merging those of several client
+        processes with ``merge_figures``)."""
         by_session: dict[int, set[str]] = {}
         for client_id, message in self.acked.items():
             by_session.setdefault(message["session_id"], set()).add(client_id)
@@ -379,23 +394,48 @@ class Traffic:
             "delivered_pct": round(100.0 * delivered / expected, 3) if expected else 0.0,
             "in_order": out_of_order == 0, "out_of_order": out_of_order, "duplicates": duplicates,
             "latency_ms": latency_summary(latencies), "ack_latency_ms": latency_summary(self.ack_ms),
+            **({"raw_latencies": latencies, "raw_ack_ms": self.ack_ms} if raw else {}),
         }
 
 
+def merge_figures(parts: list[dict]) -> dict:
+    """The figures of several client processes (each ``Traffic.figures(raw=True)``) as one."""
+    total = {key: sum(p[key] for p in parts) for key in ("sent", "acknowledged", "expected_deliveries", "delivered",
+                                                         "out_of_order", "duplicates")}
+    errors: Counter[str] = Counter()
+    for p in parts:
+        errors.update(p["send_errors"])
+    latencies = [v for p in parts for v in p["raw_latencies"]]
+    acks = [v for p in parts for v in p["raw_ack_ms"]]
+    expected = total["expected_deliveries"]
+    return {
+        "sent": total["sent"], "acknowledged": total["acknowledged"], "send_errors": dict(errors),
+        "expected_deliveries": expected, "delivered": total["delivered"],
+        "delivered_pct": round(100.0 * total["delivered"] / expected, 3) if expected else 0.0,
+        "in_order": total["out_of_order"] == 0, "out_of_order": total["out_of_order"],
+        "duplicates": total["duplicates"], "latency_ms": latency_summary(latencies),
+        "ack_latency_ms": latency_summary(acks),
+    }
+
+
 async def steady(rooms: dict[int, list[Participant]], *, per_room_rate: float, duration: float,
-                 senders_per_room: int) -> tuple[Traffic, float, int]:
+                 senders_per_room: int, all_rooms: list[int] | None = None,
+                 start_at: float | None = None) -> tuple[Traffic, float, int]:
     """Every room gets PER_ROOM_RATE messages per second for DURATION seconds, from its first
-    SENDERS_PER_ROOM clients in turn (each stays under the 20-per-10-s limit)."""
+    SENDERS_PER_ROOM clients in turn (each stays under the 20-per-10-s limit). ALL_ROOMS: every
+    session of the scenario when this process drives only some of them (the phases stay spread)."""
+    all_rooms = all_rooms or sorted(rooms)
     schedule = []
-    for r, (session_id, participants) in enumerate(sorted(rooms.items())):
+    for session_id, participants in sorted(rooms.items()):
+        r = all_rooms.index(session_id)
         senders = participants[:senders_per_room]
         count = int(per_room_rate * duration)
-        phase = r / max(1, len(rooms)) / per_room_rate  # spread the rooms' sends over each interval
+        phase = r / max(1, len(all_rooms)) / per_room_rate  # spread the rooms' sends over each interval
         for k in range(count):
             schedule.append((phase + k / per_room_rate, senders[k % len(senders)], f"s{session_id}m{k}"))
     schedule.sort(key=lambda item: item[0])
     traffic = Traffic(rooms)
-    took, late = await traffic.run(schedule)
+    took, late = await traffic.run(schedule, start_at)
     await traffic.drain()
     return traffic, took, late
 
@@ -437,11 +477,111 @@ def scenario_one_room(args, workdir: Path) -> dict:
             "duration_s": args.duration, **figures, "targets": target, "pass": passed}
 
 
+@dataclass(frozen=True)
+class PlainLogin:
+    """What a participant needs of a Login, picklable for a client process."""
+
+    email: str
+    cookie_header: str
+    csrf_token: str
+
+
+def _rooms_client_process(conn, url: str, logins: list[tuple[int, PlainLogin]], all_rooms: list[int],
+                          options: dict) -> None:
+    """One client process of the rooms scenario: connects and joins its participants, says
+    "ready", waits for the common start moment, sends its rooms' schedule and sends back its raw
+    figures. Senders and receivers of a room are in the same process, so latencies use one clock."""
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("engineio.client", "socketio.client", "websocket"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+    async def go():
+        participants = [Participant(url, lg, sid, reconnection=False) for sid, lg in logins]
+        gate = asyncio.Semaphore(20)
+
+        async def one(p: Participant) -> None:
+            async with gate:
+                await p.connect()
+                ack = await p.join(since_id=0)
+                if not ack.get("ok"):
+                    raise RuntimeError(f"{p.name} could not join: {ack}")
+        rooms: dict[int, list[Participant]] = {}
+        try:
+            await asyncio.gather(*(one(p) for p in participants))
+            for p in participants:
+                rooms.setdefault(p.session_id, []).append(p)
+            conn.send(("ready", len(participants)))
+            start_at = await asyncio.to_thread(conn.recv)
+            traffic, took, late = await steady(rooms, per_room_rate=options["rate"], duration=options["duration"],
+                                               senders_per_room=options["senders"], all_rooms=all_rooms,
+                                               start_at=start_at)
+            return {**traffic.figures(raw=True), "sending_took_s": took, "late_sends": late}
+        finally:
+            await close_all({0: participants})
+
+    try:
+        conn.send(("done", asyncio.run(go())))
+    except Exception as error:  # noqa: BLE001 - reported to the parent
+        conn.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        conn.close()
+
+
+def _rooms_with_client_processes(args, world: World, logins: list[tuple[int, Login]]) -> dict:
+    """The rooms scenario's traffic from ARGS.CLIENT_PROCS processes, each driving whole rooms."""
+    all_rooms = sorted({sid for sid, _lg in logins})
+    groups = [all_rooms[i::args.client_procs] for i in range(args.client_procs)]
+    context = multiprocessing.get_context("spawn")
+    options = {"rate": args.room_rate, "duration": args.duration, "senders": args.room_clients}
+    workers = []
+    for group in groups:
+        mine = [(sid, PlainLogin(lg.email, lg.cookie_header, lg.csrf_token)) for sid, lg in logins if sid in group]
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=_rooms_client_process,
+                                  args=(child_end, world.server.url, mine, all_rooms, options), daemon=True)
+        process.start()
+        workers.append((process, parent_end))
+    try:
+        started = time.monotonic()
+        for _process, conn in workers:
+            if not conn.poll(180):
+                raise TimeoutError("a client process did not get ready")
+            kind, value = conn.recv()
+            if kind != "ready":
+                raise RuntimeError(f"client process: {value}")
+        log(f"{len(logins)} clients in {len(workers)} processes connected and joined in "
+            f"{time.monotonic() - started:.1f}s")
+        time.sleep(args.settle)
+        cpu = measure_cpu(world.server, tuple(p.pid for p, _c in workers))
+        start_at = time.perf_counter() + 0.5
+        for _p, conn in workers:
+            conn.send(start_at)
+        parts = []
+        for _p, conn in workers:
+            if not conn.poll(args.duration + 120):
+                raise TimeoutError("a client process did not finish")
+            kind, value = conn.recv()
+            if kind != "done":
+                raise RuntimeError(f"client process: {value}")
+            parts.append(value)
+        figures = {**merge_figures(parts), **cpu(), "sending_took_s": round(max(p["sending_took_s"] for p in parts), 2),
+                   "late_sends": sum(p["late_sends"] for p in parts)}
+        return figures
+    finally:
+        for process, _conn in workers:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()  # our own child, by its handle
+
+
 def scenario_rooms(args, workdir: Path) -> dict:
     sessions, members = args.rooms, args.room_clients
     world = World(workdir, sessions=sessions, members=members, threads=args.threads or sessions * members + 100)
     try:
         logins = world.logins()
+        if args.client_procs > 1:
+            figures = _rooms_with_client_processes(args, world, logins)
+            return _rooms_result(args, figures)
 
         async def go():
             rooms = None
@@ -458,11 +598,15 @@ def scenario_rooms(args, workdir: Path) -> dict:
         figures = asyncio.run(go())
     finally:
         world.server.stop()
+    return _rooms_result(args, figures)
+
+
+def _rooms_result(args, figures: dict) -> dict:
     target = TARGETS["rooms"]
     passed = (figures["latency_ms"]["p95"] or 1e9) <= target["p95_ms_max"] and \
         figures["delivered_pct"] >= target["delivered_pct"]
-    return {"scenario": "rooms", "sessions": sessions, "clients_per_session": members,
-            "rate_per_session_per_s": args.room_rate, "rate_total_per_s": args.room_rate * sessions,
+    return {"scenario": "rooms", "sessions": args.rooms, "clients_per_session": args.room_clients,
+            "rate_per_session_per_s": args.room_rate, "rate_total_per_s": args.room_rate * args.rooms,
             "duration_s": args.duration,
             **figures, "targets": target, "pass": passed}
 
@@ -572,6 +716,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--room-rate", type=float, default=1.0,
                         help="rooms: messages per second in EACH session, sent by its clients in turn "
                              "(30 = every client of a 30-client session sends one per second)")
+    parser.add_argument("--client-procs", type=int, default=1,
+                        help="rooms: spread the clients over this many processes (whole rooms each), so that "
+                             "one pegged client process does not inflate the latencies")
     parser.add_argument("--restart-senders", type=int, default=10, help="restart: clients that send")
     parser.add_argument("--restart-messages", type=int, default=12, help="restart: messages per sender (1/s)")
     parser.add_argument("--threads", type=int, default=0, help="gunicorn --threads (default: clients + 100)")
@@ -579,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="also write the JSON objects (a list) to this file")
     parser.add_argument("--profile", help="record the server worker with py-spy (raw/collapsed stacks) into this file "
                         "during the traffic; needs `pip install py-spy` in the venv")
+    parser.add_argument("--profile-all-threads", action="store_true",
+                        help="with --profile: sample every running thread, not only the one holding the GIL")
     parser.add_argument("--keep", action="store_true", help="keep the instance directories (logs, database)")
     args = parser.parse_args(argv)
 
@@ -586,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("engineio.client", "socketio.client", "websocket"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
-    PROFILE["path"] = args.profile
+    PROFILE["path"], PROFILE["gil"] = args.profile, not args.profile_all_threads
     results = []
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     for name in names:

@@ -290,6 +290,9 @@ def test_summary_notifies_the_members_on_their_home_page(app, world, plc):
     assert "Write the summary" not in session_html and "Edit the summary" not in session_html
     guest_home = client_for(app, "teacher2").get("/").get_data(as_text=True)
     assert f"Summary of {TITLE}" in guest_home
+    # Worded in the reader's language, not in the language the host wrote in.
+    thai_home = client_for(app, "teacher2", lang="th").get("/").get_data(as_text=True)
+    assert f"สรุปการประชุม {TITLE}" in thai_home and f"Summary of {TITLE}" not in thai_home
     assert f"Summary of {TITLE}" not in host.get("/").get_data(as_text=True)  # the writer is not told
 
     with app.app_context():

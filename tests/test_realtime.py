@@ -150,6 +150,21 @@ def test_twenty_messages_per_ten_seconds(app, world, live):
         assert len(db.session.scalars(select(ChatMessage)).all()) == 20
 
 
+def test_the_send_limit_is_a_moving_window_per_user():
+    from plc.realtime.live import SEND_LIMIT
+    from plc.realtime.presence import MemoryLimits
+
+    now = [1000.0]
+    limits = MemoryLimits(clock=lambda: now[0])
+    assert all(limits.hit(SEND_LIMIT, "chat", "1") for _ in range(20))
+    assert not limits.hit(SEND_LIMIT, "chat", "1"), "the 21st within ten seconds"
+    assert limits.hit(SEND_LIMIT, "chat", "2"), "another user has a limit of their own"
+    now[0] += 9.9
+    assert not limits.hit(SEND_LIMIT, "chat", "1")
+    now[0] += 0.2
+    assert limits.hit(SEND_LIMIT, "chat", "1"), "ten seconds after the first hits, room again"
+
+
 def test_muted_participants_and_read_only_rooms(app, world, live):
     host, _h = connect(app, "teacher")
     director, _d = connect(app, "director")
@@ -160,7 +175,11 @@ def test_muted_participants_and_read_only_rooms(app, world, live):
     coach, _c = connect(app, "coach")
     assert coach.emit("mute", {"session_id": live["id"], "user_id": director_id}, namespace="/live",
                       callback=True)["ok"] is False, "only the host (and the circle's managers) moderate"
+    director.get_received("/live")
     assert host.emit("mute", {"session_id": live["id"], "user_id": director_id}, namespace="/live", callback=True)["ok"]
+    told = [payload(e) for e in director.get_received("/live") if e["name"] == "muted"]
+    assert told == [{"session_id": live["id"], "muted": True}], "the muted participant hears it at once"
+    assert not [e for e in host.get_received("/live") if e["name"] == "muted"], "only the participant is told"
     ack = director.emit("send_message", {"session_id": live["id"], "body": "ได้ยินไหม", "client_id": "m1"},
                         namespace="/live", callback=True)
     assert ack["error"] == "muted"

@@ -81,7 +81,8 @@ def unread_notification_count() -> int:
 @bp.app_template_global()
 def live_home() -> SimpleNamespace:
     """For the home page: unread notifications and my upcoming sessions."""
-    notes = live_sessions.unread_notifications(current_user, limit=10)
+    notes = [SimpleNamespace(id=n.id, url=n.url, created_at=n.created_at, title=live_sessions.notification_title(n))
+             for n in live_sessions.unread_notifications(current_user, limit=10)]
     upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(10)).all()
     return SimpleNamespace(notifications=notes, upcoming=upcoming)
 

@@ -15,10 +15,10 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from limits import parse
 
 from plc import authz
-from plc.extensions import db, limiter, socketio
+from plc.extensions import db, socketio
 from plc.models.live_sessions import ChatMessage, LiveSession
 from plc.realtime import outbox
-from plc.realtime.presence import store, throttle
+from plc.realtime.presence import limits, store, throttle
 from plc.services import live_sessions
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class LiveNamespace(Namespace):
         if live is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
         client_id = str(_fields(data).get("client_id") or "")
-        if not limiter.limiter.hit(SEND_LIMIT, "chat", str(user.id)):
+        if not limits().hit(SEND_LIMIT, "chat", str(user.id)):
             return _error("rate_limited", _("You are sending messages too fast. Wait a few seconds."))
         with chat_lock(live.id):
             try:
@@ -224,7 +224,7 @@ class LiveNamespace(Namespace):
             return _error("not_found", _("This session does not exist or you are not invited."))
         if len(store().members(live.id)) > TYPING_MAX_PARTICIPANTS:
             return {"ok": True, "sent": False}
-        if not limiter.limiter.hit(TYPING_LIMIT, "typing", str(user.id)):
+        if not limits().hit(TYPING_LIMIT, "typing", str(user.id)):
             return {"ok": True, "sent": False}
         socketio.emit("typing", {"session_id": live.id, "user": {"id": user.id, "name": user.name_th}},
                       to=outbox.session_room(live.id), namespace=outbox.NAMESPACE, include_self=False)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
+from limits import RateLimitItem
 
 TTL_SECONDS = 90  # a connection that sends no heartbeat for this long is no longer present
 PRESENCE_INTERVAL = 1.0  # seconds: at most one 'presence' broadcast per session per interval and process
@@ -197,9 +199,49 @@ class PresenceThrottle:
             emit(session_id)
 
 
+class MemoryLimits:
+    """Moving-window rate limits of socket events, for one process (embedded profile). The
+    ``limits`` memory storage behind Flask-Limiter would do the same, but after every hit it starts
+    a timer thread that walks all its keys: at hundreds of chat messages a second that costs more
+    than the handler itself. Same rule: a hit counts if fewer than ``amount`` hits of the key fall
+    within the last ``expiry`` seconds."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._hits: dict[str, tuple[float, deque[float]]] = {}  # key → (window, times of its hits)
+        self._prune_at = 1000
+
+    def hit(self, limit: RateLimitItem, *identifiers: str) -> bool:
+        key = limit.key_for(*identifiers)
+        window = float(limit.get_expiry())
+        now = self._clock()
+        with self._lock:
+            if len(self._hits) >= self._prune_at:  # forget keys with no hit left in their window
+                self._hits = {k: v for k, v in self._hits.items() if v[1] and v[1][-1] > now - v[0]}
+                self._prune_at = max(1000, 2 * len(self._hits))
+            hits = self._hits.setdefault(key, (window, deque()))[1]
+            while hits and hits[0] <= now - window:
+                hits.popleft()
+            if len(hits) >= limit.amount:
+                return False
+            hits.append(now)
+            return True
+
+
+class SharedLimits:
+    """Scaled profile: the limiter's own storage (Redis), so the limits hold across processes."""
+
+    def hit(self, limit: RateLimitItem, *identifiers: str) -> bool:
+        from plc.extensions import limiter
+
+        return limiter.limiter.hit(limit, *identifiers)
+
+
 def install(app) -> None:
     url = app.config.get("REDIS_URL") if app.config.get("PLC_PROFILE") == "scaled" else None
     app.extensions["plc_presence"] = RedisPresence(url) if url else MemoryPresence()
+    app.extensions["plc_socket_limits"] = SharedLimits() if url else MemoryLimits()
     app.extensions["plc_presence_throttle"] = PresenceThrottle(app, app.config.get("PLC_PRESENCE_INTERVAL",
                                                                                    PRESENCE_INTERVAL))
 
@@ -210,3 +252,7 @@ def store() -> MemoryPresence | RedisPresence:
 
 def throttle() -> PresenceThrottle:
     return current_app.extensions["plc_presence_throttle"]
+
+
+def limits() -> MemoryLimits | SharedLimits:
+    return current_app.extensions["plc_socket_limits"]

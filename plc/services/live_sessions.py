@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from plc import authz
 from plc.extensions import db
@@ -101,8 +102,7 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
         db.session.add(SessionGuest(session=session, user_id=guest.id, invited_by_id=actor.id))
     for user_id in invitees(session):
         if user_id != actor.id:
-            notify(user_id, "session_scheduled", _("New PLC session: %(title)s", title=session.title),
-                   f"/live/{session.id}")
+            notify(user_id, "session_scheduled", {"title": session.title}, f"/live/{session.id}")
     db.session.flush()
     return session
 
@@ -207,12 +207,23 @@ def message_payload(message: ChatMessage) -> dict:
     }
 
 
+# The chat's hot path runs these for every message: built once (with bound parameters) rather
+# than per call, which spares SQLAlchemy building each statement and computing its cache key.
+_live = LiveSession.__table__
+_NEXT_EVENT = (update(_live).where(_live.c.id == bindparam("session_id"))
+               .values(last_event=_live.c.last_event + 1).returning(_live.c.last_event))
+_BY_CLIENT_ID = select(ChatMessage).where(ChatMessage.session_id == bindparam("session_id"),
+                                          ChatMessage.author_id == bindparam("author_id"),
+                                          ChatMessage.client_id == bindparam("client_id"))
+_MUTED = select(SessionMute.id).where(SessionMute.session_id == bindparam("session_id"),
+                                      SessionMute.user_id == bindparam("user_id")).limit(1)
+
+
 def _next_event(session_id: int) -> int:
     """Takes the session's next counter value. The UPDATE locks the session row until commit, so
-    concurrent writers in one session commit in the order of their numbers."""
-    return db.session.execute(
-        update(LiveSession).where(LiveSession.id == session_id)
-        .values(last_event=LiveSession.last_event + 1).returning(LiveSession.last_event)).scalar_one()
+    concurrent writers in one session commit in the order of their numbers. (A table-level UPDATE:
+    the loaded LiveSession's ``last_event`` is not refreshed, and nothing reads it.)"""
+    return db.session.execute(_NEXT_EVENT, {"session_id": session_id}).scalar_one()
 
 
 def history(session_id: int, since_id: int = 0, limit: int = HISTORY_LIMIT) -> tuple[list[ChatMessage], bool]:
@@ -230,8 +241,7 @@ def latest(session_id: int, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
 
 
 def is_muted(session_id: int, user_id: int) -> bool:
-    return db.session.scalar(select(SessionMute.id).where(SessionMute.session_id == session_id,
-                                                          SessionMute.user_id == user_id)) is not None
+    return db.session.scalar(_MUTED, {"session_id": session_id, "user_id": user_id}) is not None
 
 
 def post_message(actor: User, session_id: int, body: str, client_id: str) -> tuple[ChatMessage, bool]:
@@ -243,8 +253,8 @@ def post_message(actor: User, session_id: int, body: str, client_id: str) -> tup
     if len(text) > MAX_BODY:
         raise SessionError({"body": [_("A message has at most %(n)d characters.", n=MAX_BODY)]})
     event = _next_event(session_id)  # first write: holds the session row until commit
-    existing = db.session.scalar(select(ChatMessage).where(
-        ChatMessage.session_id == session_id, ChatMessage.author_id == actor.id, ChatMessage.client_id == client_id))
+    existing = db.session.scalar(_BY_CLIENT_ID, {"session_id": session_id, "author_id": actor.id,
+                                                 "client_id": client_id})
     if existing is not None:
         return existing, False  # a retry: the number taken is simply left unused
     if not text:
@@ -300,6 +310,8 @@ def set_muted(actor: User, session: LiveSession, user_id: int, muted: bool) -> N
     elif not muted and row is not None:
         db.session.delete(row)
     audit.record("live.muted" if muted else "live.unmuted", actor, session, user_id=user_id)
+    # Tell the participant's open pages at once (they would otherwise learn it at their next send).
+    outbox.queue(db.session, "muted", {"session_id": session.id, "muted": muted}, outbox.user_room(user_id))
 
 
 def set_read_only(actor: User, session: LiveSession, read_only: bool) -> None:
@@ -464,15 +476,36 @@ def write_summary(actor: User, session: LiveSession, decisions: str, items: list
     session.action_items = [ActionItem(text=i.text.strip(), owner_id=i.owner_id, due_on=i.due_on) for i in items]
     if first:
         for user_id in invitees(session) - {actor.id}:
-            notify(user_id, "session_summary", _("Summary of %(title)s", title=session.title), f"/live/{session.id}")
+            notify(user_id, "session_summary", {"title": session.title}, f"/live/{session.id}")
     db.session.flush()
     return session
 
 
-def notify(user_id: int, kind: str, title: str, url: str | None = None) -> Notification:
-    note = Notification(user_id=user_id, kind=kind, title=title[:300], url=url)
+NOTIFICATION_TEXTS = {
+    "session_scheduled": _l("New PLC session: %(title)s"),
+    "session_summary": _l("Summary of %(title)s"),
+}
+
+
+def notify(user_id: int, kind: str, data: dict, url: str | None = None) -> Notification:
+    """Keeps the kind and its values; the text is worded when shown, in the reader's language.
+    ``title`` keeps the wording in the sender's language for readers of old rows."""
+    note = Notification(user_id=user_id, kind=kind, data=data, title=notification_text(kind, data)[:300], url=url)
     db.session.add(note)
     return note
+
+
+def notification_text(kind: str, data: dict, fallback: str = "") -> str:
+    template = NOTIFICATION_TEXTS.get(kind)
+    try:
+        return str(template) % data if template is not None else fallback
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+def notification_title(note: Notification) -> str:
+    """The notification in the current request's language."""
+    return notification_text(note.kind, note.data or {}, note.title)
 
 
 def unread_notifications(user: User, limit: int = 20) -> list[Notification]:

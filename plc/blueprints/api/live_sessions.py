@@ -303,7 +303,8 @@ def dump_attendance(live: LiveSession, rows, scope: str) -> dict:
 
 
 def dump_notification(note: Notification) -> dict:
-    return {"id": note.id, "kind": note.kind, "title": note.title, "url": note.url, "created_at": note.created_at,
+    return {"id": note.id, "kind": note.kind, "title": live_sessions.notification_title(note), "url": note.url,
+            "created_at": note.created_at,
             "read_at": note.read_at}
 
 

@@ -303,6 +303,11 @@
   socket.on("message", upsert);
   socket.on("message_deleted", upsert);
   socket.on("session_state", applyState);
+  socket.on("muted", function (data) {
+    if (!data || data.session_id !== sid) return;
+    muted = !!data.muted;
+    updateInput();
+  });
   socket.on("presence", function (p) { if (p && p.session_id === sid) renderPresence(p.present); });
   socket.on("typing", function (data) {
     if (!data || data.session_id !== sid || !data.user || data.user.id === me) return;
