@@ -250,3 +250,53 @@ def post_form(client, path: str, data: dict | None = None, *, page: str | None =
     """POST with the CSRF token taken from ``page`` (or the target) as a browser would."""
     token = csrf_from(client, page or "/profile")
     return client.post(path, data={**(data or {}), "csrf_token": token})
+
+
+# ---------------------------------------------------------------------------- the JSON API
+
+@pytest.fixture(scope="session")
+def spec(app) -> dict:
+    """The OpenAPI document the app generates; every answer of ``api`` is checked against it."""
+    from tests.openapi_helpers import OPENAPI_PATH
+
+    response = app.test_client().get(OPENAPI_PATH)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+@pytest.fixture(scope="session")
+def checker(app, spec):
+    from tests.openapi_helpers import ResponseChecker
+
+    return ResponseChecker(app, spec)
+
+
+@pytest.fixture
+def api(client, checker):
+    from tests.openapi_helpers import ApiClient
+
+    return ApiClient(client, checker)
+
+
+@pytest.fixture
+def token(api, world):
+    """``token("teacher")``: a bearer token from the real endpoint, one per user and test."""
+    tokens: dict[str, str] = {}
+
+    def _token(key: str) -> str:
+        if key not in tokens:
+            response = api.post("/api/v1/auth/token", json={"email": f"{key}@example.org", "password": PASSWORD})
+            assert response.status_code == 201, response.get_json()
+            tokens[key] = response.get_json()["token"]
+        return tokens[key]
+
+    return _token
+
+
+@pytest.fixture
+def call(api, token):
+    """``call("teacher", "POST", path, json=…)``: every answer checked against the document."""
+    def _call(key: str, method: str, path: str, **kwargs):
+        return api.open(method, path, token=token(key), **kwargs)
+
+    return _call

@@ -18,7 +18,6 @@ from tests.live_helpers import build_live_work
 from tests.openapi_helpers import (
     OPENAPI_PATH,
     ApiClient,
-    ResponseChecker,
     api_rules,
     concrete_path,
     is_protected,
@@ -34,23 +33,6 @@ TOKEN_REQUIRED = "A valid API token is required. Get one from POST /api/v1/auth/
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def spec(app) -> dict:
-    response = app.test_client().get(OPENAPI_PATH)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-@pytest.fixture(scope="session")
-def checker(app, spec) -> ResponseChecker:
-    return ResponseChecker(app, spec)
-
-
-@pytest.fixture
-def api(client, checker) -> ApiClient:
-    return ApiClient(client, checker)
 
 
 @pytest.fixture

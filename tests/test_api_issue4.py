@@ -16,8 +16,8 @@ import pytest
 
 from plc.i18n import bangkok_today
 from plc.models import Circle, School, User
-from tests.conftest import PASSWORD, add_user
-from tests.openapi_helpers import OPENAPI_PATH, ApiClient, ResponseChecker, operations
+from tests.conftest import add_user
+from tests.openapi_helpers import operations
 from tests.plc_helpers import build_plc_work
 from tests.test_rendering import XSS_CORPUS, executable_parts
 
@@ -58,46 +58,6 @@ ISSUE4_OPERATIONS = {
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def spec(app) -> dict:
-    response = app.test_client().get(OPENAPI_PATH)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-@pytest.fixture(scope="session")
-def checker(app, spec) -> ResponseChecker:
-    return ResponseChecker(app, spec)
-
-
-@pytest.fixture
-def api(client, checker) -> ApiClient:
-    return ApiClient(client, checker)
-
-
-@pytest.fixture
-def token(api, world):
-    tokens: dict[str, str] = {}
-
-    def _token(key: str) -> str:
-        if key not in tokens:
-            response = api.post(TOKEN_PATH, json={"email": f"{key}@example.org", "password": PASSWORD})
-            assert response.status_code == 201, response.get_json()
-            tokens[key] = response.get_json()["token"]
-        return tokens[key]
-
-    return _token
-
-
-@pytest.fixture
-def call(api, token):
-    """``call("teacher", "POST", path, json=…)``."""
-    def _call(key: str, method: str, path: str, **kwargs):
-        return api.open(method, path, token=token(key), **kwargs)
-
-    return _call
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from plc.models import AuditEvent, Circle, Role, School, User
 from plc.models._types import utcnow
 from plc.models.live_sessions import Attendance, ChatMessage, LiveSession
 from plc.services import circles, live_sessions
-from tests.conftest import PASSWORD, add_user, csrf_from, login
-from tests.openapi_helpers import OPENAPI_PATH, ApiClient, ResponseChecker, operations
+from tests.conftest import add_user, csrf_from, login
+from tests.openapi_helpers import operations
 from tests.plc_helpers import build_plc_work
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -43,46 +43,6 @@ LIVE_OPERATIONS = {
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def spec(app) -> dict:
-    response = app.test_client().get(OPENAPI_PATH)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-@pytest.fixture(scope="session")
-def checker(app, spec) -> ResponseChecker:
-    return ResponseChecker(app, spec)
-
-
-@pytest.fixture
-def api(client, checker) -> ApiClient:
-    return ApiClient(client, checker)
-
-
-@pytest.fixture
-def token(api, world):
-    tokens: dict[str, str] = {}
-
-    def _token(key: str) -> str:
-        if key not in tokens:
-            response = api.post(TOKEN_PATH, json={"email": f"{key}@example.org", "password": PASSWORD})
-            assert response.status_code == 201, response.get_json()
-            tokens[key] = response.get_json()["token"]
-        return tokens[key]
-
-    return _token
-
-
-@pytest.fixture
-def call(api, token):
-    """``call("teacher", "POST", path, json=…)``: every answer checked against the document."""
-    def _call(key: str, method: str, path: str, **kwargs):
-        return api.open(method, path, token=token(key), **kwargs)
-
-    return _call
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ import pytest
 
 from plc.i18n import bangkok_today
 from plc.models import FocusArea
-from tests.conftest import PASSWORD
 from tests.live_helpers import build_live_work, live_bodies
-from tests.openapi_helpers import OPENAPI_PATH, ApiClient, ResponseChecker, concrete_path, operations
+from tests.openapi_helpers import concrete_path, operations
 from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -30,47 +29,6 @@ OUTCOME = {"measure": "แบบทดสอบเศษส่วน", "group": 
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def spec(app) -> dict:
-    response = app.test_client().get(OPENAPI_PATH)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-@pytest.fixture(scope="session")
-def checker(app, spec) -> ResponseChecker:
-    return ResponseChecker(app, spec)
-
-
-@pytest.fixture
-def api(client, checker) -> ApiClient:
-    return ApiClient(client, checker)
-
-
-@pytest.fixture
-def token(api, world):
-    """``token("teacher")``: a bearer token from the real endpoint, one per user and test."""
-    tokens: dict[str, str] = {}
-
-    def _token(key: str) -> str:
-        if key not in tokens:
-            response = api.post(TOKEN_PATH, json={"email": f"{key}@example.org", "password": PASSWORD})
-            assert response.status_code == 201, response.get_json()
-            tokens[key] = response.get_json()["token"]
-        return tokens[key]
-
-    return _token
-
-
-@pytest.fixture
-def call(api, token):
-    """``call("teacher", "POST", path, json=…)``."""
-    def _call(key: str, method: str, path: str, **kwargs):
-        return api.open(method, path, token=token(key), **kwargs)
-
-    return _call
 
 
 @pytest.fixture
