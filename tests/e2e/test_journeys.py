@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
-from babel.support import Translations
 from playwright.sync_api import Page, expect
+
+from tests.e2e.ui_text import en, th
 
 pytestmark = pytest.mark.browser
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "plc" / "translations"
 PASSWORD = "demo-pass-2567"
 SCHOOL_A = "โรงเรียนท่าน้อย"
 SCHOOL_A_EN = "Tha Noi School"
@@ -29,25 +28,6 @@ SCHOOL_A_COLLEAGUES_EN = ["Theerawat Chuchuaynak", "Nattida Sukkasem", "Wichai T
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 LOGIN_URL = re.compile(r"/auth/login(\?.*)?$")
 HOME_URL = re.compile(r"^http://127\.0\.0\.1:\d+/(\?.*)?$")
-
-_catalogues: dict[str, Translations] = {}
-
-
-def tr(locale: str, msgid: str, **variables) -> str:
-    """What the server shows for ``msgid`` in ``locale`` (the msgid itself while untranslated)."""
-    if locale not in _catalogues:
-        _catalogues[locale] = Translations.load(str(TRANSLATIONS), [locale])
-    text = _catalogues[locale].gettext(msgid)
-    return text % variables if variables else text
-
-
-def th(msgid: str, **variables) -> str:
-    return tr("th", msgid, **variables)
-
-
-def en(msgid: str, **variables) -> str:
-    return tr("en", msgid, **variables)
-
 
 def expect_lang(page: Page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from babel.support import Translations
 from playwright.sync_api import Page, expect
+
+from tests.e2e.ui_text import catalogue, en, th
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "plc" / "translations"
 PASSWORD = "demo-pass-2567"
 AUTHOR = "teacher@example.org"  # facilitates the circle A-thai and runs its cycle A-thai-5l-s2
 COLLEAGUE = "nattida.s@example.org"  # a member of the same circle
@@ -42,51 +42,15 @@ CIRCLE_KEY, CYCLE_KEY = "A-thai", "A-thai-5l-s2"
 LOGIN_URL = re.compile(r"/auth/login(\?.*)?$")
 PLAN_PATH = re.compile(r"^/lesson-plans/\d+$")
 VISIT_PATH = re.compile(r"^/coaching/visits/\d+$")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 # Plan pages of the journeys, by language, for the outsider test.
 PLAN_PATHS: dict[str, str] = {}
-
-_catalogues: dict[str, Translations] = {}
-
-
-def _catalogue(locale: str) -> Translations:
-    if locale not in _catalogues:
-        _catalogues[locale] = Translations.load(str(TRANSLATIONS), [locale])
-    return _catalogues[locale]
-
-
-def tr(locale: str, msgid: str, **variables) -> str:
-    """What the server shows for ``msgid`` in ``locale`` (the msgid itself while untranslated)."""
-    text = _catalogue(locale).gettext(msgid)
-    return text % variables if variables else text
-
-
-def th(msgid: str, **variables) -> str:
-    return tr("th", msgid, **variables)
-
-
-def en(msgid: str, **variables) -> str:
-    return tr("en", msgid, **variables)
 
 
 def plural(t, singular: str, plural_: str, num: int) -> str:
     """``ngettext`` of the language of ``t`` (th or en), with ``num`` filled in."""
     locale = "th" if t is th else "en"
-    return _catalogue(locale).ngettext(singular, plural_, num) % {"num": num}
-
-
-def pattern(t, msgid: str, **known) -> re.Pattern:
-    """A regex for ``msgid`` as shown, with the placeholders not given in ``known`` matching anything."""
-    text = t(msgid)
-    parts, last = [], 0
-    for match in PLACEHOLDER.finditer(text):
-        parts.append(re.escape(text[last:match.start()].replace("%%", "%")))
-        name = match.group(1)
-        parts.append(re.escape(str(known[name])) if name in known else ".+?")
-        last = match.end()
-    parts.append(re.escape(text[last:].replace("%%", "%")))
-    return re.compile("".join(parts))
+    return catalogue(locale).ngettext(singular, plural_, num) % {"num": num}
 
 
 def _demo(name: str) -> dict:

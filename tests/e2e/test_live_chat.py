@@ -15,15 +15,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-from babel.support import Translations
 from playwright.sync_api import Page, expect
+
+from tests.e2e.ui_text import th
 
 pytestmark = pytest.mark.browser
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "plc" / "translations"
 PASSWORD = "demo-pass-2567"
 CIRCLE = "วง PLC เครือข่ายขยายผลรูปแบบ 5 L และ PAC Model"
 TEACHER_TH = "สุดารัตน์ เพชรรักษ์"
@@ -31,17 +30,6 @@ TEACHER2_TH = "อนุชา หนูแก้ว"
 LOGIN_URL = re.compile(r"/auth/login(\?.*)?$")
 SESSION_URL = re.compile(r"/live/(\d+)(#.*)?$")
 MIN_OPEN_SECONDS = 45
-
-_catalogues: dict[str, Translations] = {}
-
-
-def th(msgid: str, **variables) -> str:
-    """What the server shows for ``msgid`` in Thai (the msgid itself while untranslated)."""
-    if "th" not in _catalogues:
-        _catalogues["th"] = Translations.load(str(TRANSLATIONS), ["th"])
-    text = _catalogues["th"].gettext(msgid)
-    return text % variables if variables else text
-
 
 def log_in(page: Page, email: str) -> None:
     page.goto("/auth/login")

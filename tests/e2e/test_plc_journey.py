@@ -19,58 +19,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from babel.support import Translations
 from playwright.sync_api import Page, expect
+
+from tests.e2e.ui_text import en, pattern, th
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "plc" / "translations"
 PASSWORD = "demo-pass-2567"
 SCHOOL_A = "โรงเรียนท่าน้อย"
 READING_GOAL = "นักเรียนชั้น ป.1–3 อ่านออกเขียนได้ และอ่านจับใจความได้ตามเกณฑ์ของชั้นเรียน"
 LOGIN_URL = re.compile(r"/auth/login(\?.*)?$")
 CYCLE_PATH = re.compile(r"^/cycles/\d+$")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 # Cycle pages of the teacher's journeys, by language, for the outsider test.
 CYCLE_PATHS: dict[str, str] = {}
-
-_catalogues: dict[str, Translations] = {}
-
-
-def _catalogue(locale: str) -> Translations:
-    if locale not in _catalogues:
-        _catalogues[locale] = Translations.load(str(TRANSLATIONS), [locale])
-    return _catalogues[locale]
-
-
-def tr(locale: str, msgid: str, **variables) -> str:
-    """What the server shows for ``msgid`` in ``locale`` (the msgid itself while untranslated)."""
-    text = _catalogue(locale).gettext(msgid)
-    return text % variables if variables else text
-
-
-def th(msgid: str, **variables) -> str:
-    return tr("th", msgid, **variables)
-
-
-def en(msgid: str, **variables) -> str:
-    return tr("en", msgid, **variables)
-
-
-def pattern(t, msgid: str, **known) -> re.Pattern:
-    """A regex for ``msgid`` as shown, with the placeholders not given in ``known`` matching anything."""
-    text = t(msgid)  # no variables: placeholders stay as written in the translation
-    parts, last = [], 0
-    for match in PLACEHOLDER.finditer(text):
-        parts.append(re.escape(text[last:match.start()].replace("%%", "%")))
-        name = match.group(1)
-        parts.append(re.escape(str(known[name])) if name in known else ".+?")
-        last = match.end()
-    parts.append(re.escape(text[last:].replace("%%", "%")))
-    return re.compile("".join(parts))
-
 
 def _pac_model() -> dict:
     data = yaml.safe_load((ROOT / "seeds" / "reference" / "innovations.yaml").read_text(encoding="utf-8"))
