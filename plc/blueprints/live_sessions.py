@@ -4,8 +4,6 @@ in-app notifications shown in the header and on the home page."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -15,13 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from plc import authz
+from plc import authz, exports
 from plc.blueprints.circles import circle_or_404
 from plc.extensions import db, limiter
 from plc.forms._fields import apply_service_errors
 from plc.forms.live_sessions import MuteForm, ReadOnlyForm, ScheduleForm, SummaryForm
 from plc.forms.people import ConfirmForm
-from plc.i18n import current_locale, format_date, to_local
+from plc.i18n import current_locale, to_local
 from plc.labels import MEETING_MODE_LABELS
 from plc.models import Circle, CircleMember, Cycle, Membership, School, User
 from plc.models._types import utcnow
@@ -457,34 +455,17 @@ def person_ledger(user_id: int):
                            **_ledger_context(teacher))
 
 
-def _hours(minutes: int) -> str:
-    return f"{minutes / 60:.2f}"
-
-
 def _ledger_csv(teacher: User) -> Response:
     context = _ledger_context(teacher)
     rows = list(reversed(context["rows"]))  # oldest first in the file
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("Teacher"), _("Date"), _("Session"), _("Circle"), _("Mode"), _("Semester"),
-                     _("Fiscal year"), _("Minutes"), _("Hours")])
-    for row in rows:
-        writer.writerow([teacher.name_th, format_date(row.date, "long"), row.session.title, row.session.circle.name,
-                         str(MEETING_MODE_LABELS.get(row.mode, row.mode)), row.term, row.fiscal_year, row.minutes,
-                         _hours(row.minutes)])
-    writer.writerow([])
-    for term, minutes in context["totals"]["term"].items():
-        writer.writerow([teacher.name_th, "", _("Total"), "", "", term, "", minutes, _hours(minutes)])
-    for year, minutes in context["totals"]["fiscal_year"].items():
-        writer.writerow([teacher.name_th, "", _("Total"), "", "", "", year, minutes, _hours(minutes)])
-    writer.writerow([teacher.name_th, "", _("Total"), "", "", "", "", context["total_minutes"],
-                     _hours(context["total_minutes"])])
+    grand_total = [teacher.name_th, "", _("Total"), "", "", "", "", context["total_minutes"],
+                   exports.hours(context["total_minutes"])]
     audit.record("export.plc_hours", current_user, teacher, rows=len(rows))
     db.session.commit()
     filename = f"plc-hours-{teacher.id}-{to_local(utcnow()):%Y%m%d}.csv"
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return exports.csv_response(
+        [*exports.ledger_rows(teacher, rows), [], *exports.ledger_total_rows(teacher, context["totals"]), grand_total],
+        f'attachment; filename="{filename}"')
 
 
 @bp.get("/plc-hours.csv")

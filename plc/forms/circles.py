@@ -39,7 +39,26 @@ def learning_area_choices() -> list[SelectChoice]:
             + [SelectChoice(OTHER, _l("Another (write it below)"))])
 
 
-class CircleForm(FlaskForm):
+class LearningAreaChoice:
+    """For a form with ``learning_area`` (a list with "another") and ``learning_area_other`` fields."""
+
+    def chosen_learning_area(self) -> str | None:
+        if self.learning_area.data == OTHER:
+            return (self.learning_area_other.data or "").strip() or None
+        return self.learning_area.data or None
+
+    def show_learning_area(self, value: str | None) -> None:
+        """Fills the two learning-area fields from a stored value."""
+        if not value:
+            self.learning_area.data = ""
+        elif value in LEARNING_AREAS:
+            self.learning_area.data = value
+        else:
+            self.learning_area.data = OTHER
+            self.learning_area_other.data = value
+
+
+class CircleForm(LearningAreaChoice, FlaskForm):
     scope = ChoiceField(_l("School or network"), validators=[required()])
     name = StringField(_l("Name of the circle"), validators=[required(_l("Give the circle a name.")), max_length(200)])
     learning_area = ChoiceField(_l("Learning area"), validators=[optional()])
@@ -60,21 +79,6 @@ class CircleForm(FlaskForm):
 
         self.learning_area.choices = learning_area_choices()
         self.meeting_period.choices = [SelectChoice(k, v) for k, v in MEETING_PERIOD_LABELS.items()]
-
-    def chosen_learning_area(self) -> str | None:
-        if self.learning_area.data == OTHER:
-            return (self.learning_area_other.data or "").strip() or None
-        return self.learning_area.data or None
-
-    def show_learning_area(self, value: str | None) -> None:
-        """Fills the two learning-area fields from a stored value."""
-        if not value:
-            self.learning_area.data = ""
-        elif value in LEARNING_AREAS:
-            self.learning_area.data = value
-        else:
-            self.learning_area.data = OTHER
-            self.learning_area_other.data = value
 
 
 class EditCircleForm(CircleForm):

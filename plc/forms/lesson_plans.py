@@ -18,7 +18,7 @@ from plc.forms._fields import (
     optional,
     required,
 )
-from plc.forms.circles import LEARNING_AREAS, OTHER, learning_area_choices
+from plc.forms.circles import LearningAreaChoice, learning_area_choices
 
 # Who can see a plan (PLAN_VISIBILITIES), from the narrowest circle of readers to everyone.
 PLAN_VISIBILITY_LABELS = {
@@ -52,7 +52,7 @@ COMMENT_KIND_HINTS = {
 MAX_BODY = 200_000
 
 
-class LessonPlanForm(FlaskForm):
+class LessonPlanForm(LearningAreaChoice, FlaskForm):
     title = StringField(_l("Title"), validators=[required(_l("Give the plan a title.")), max_length(200)],
                         description=_l("For example “แผนที่ 3 เศษส่วนด้วยสื่อจริง”."))
     learning_area = ChoiceField(_l("Learning area"), validators=[optional()])
@@ -74,20 +74,6 @@ class LessonPlanForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.learning_area.choices = learning_area_choices()
         self.visibility.choices = [SelectChoice(k, v) for k, v in PLAN_VISIBILITY_LABELS.items()]
-
-    def chosen_learning_area(self) -> str | None:
-        if self.learning_area.data == OTHER:
-            return (self.learning_area_other.data or "").strip() or None
-        return self.learning_area.data or None
-
-    def show_learning_area(self, value: str | None) -> None:
-        if not value:
-            self.learning_area.data = ""
-        elif value in LEARNING_AREAS:
-            self.learning_area.data = value
-        else:
-            self.learning_area.data = OTHER
-            self.learning_area_other.data = value
 
 
 class CommentForm(FlaskForm):

@@ -184,23 +184,17 @@ class LiveNamespace(Namespace):
         return live, message
 
     def on_edit_message(self, data=None):
-        user = _user()
-        if user is None:
-            return _error("unauthorized", _("Please log in again."))
-        live, message = self._own_message(user, data)
-        if message is None:
-            return _error("not_found", _("Message not found."))
-        with chat_lock(live.id):
-            try:
-                live_sessions.edit_message(user, message, str(_fields(data).get("body") or ""))
-            except live_sessions.SessionError as error:
-                db.session.rollback()
-                return _error(error.code, str(error), fields=error.fields)
-            payload = live_sessions.message_payload(message)
-            db.session.commit()
-        return {"ok": True, "message": payload}
+        body = str(_fields(data).get("body") or "")
+        return self._change_own_message(
+            data, lambda user, message, live: live_sessions.edit_message(user, message, body), with_fields=True)
 
     def on_delete_message(self, data=None):
+        return self._change_own_message(
+            data, lambda user, message, live: live_sessions.delete_message(user, message, live), with_fields=False)
+
+    def _change_own_message(self, data, change, *, with_fields: bool):
+        """Edit or delete: the service checks who may; committed before the answer (the outbox then
+        tells the room)."""
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
@@ -209,10 +203,11 @@ class LiveNamespace(Namespace):
             return _error("not_found", _("Message not found."))
         with chat_lock(live.id):
             try:
-                live_sessions.delete_message(user, message, live)
+                change(user, message, live)
             except live_sessions.SessionError as error:
                 db.session.rollback()
-                return _error(error.code, str(error))
+                extra = {"fields": error.fields} if with_fields else {}
+                return _error(error.code, str(error), **extra)
             payload = live_sessions.message_payload(message)
             db.session.commit()
         return {"ok": True, "message": payload}

@@ -7,8 +7,6 @@ as for an id that does not exist; 403 to someone who sees it but may not do this
 
 from __future__ import annotations
 
-import csv
-import io
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -17,14 +15,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plc import authz
+from plc import authz, exports
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated, require, visible
 from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.errors import ApiError
 from plc.extensions import db, limiter
-from plc.i18n import BANGKOK, format_date, to_local
-from plc.labels import MEETING_MODE_LABELS
+from plc.i18n import BANGKOK, to_local
 from plc.models import Circle, User
 from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
 from plc.services import audit, live_sessions
@@ -369,27 +366,14 @@ def _not_csv() -> bool:
 
 
 def ledger_csv(teacher: User, rows, totals: dict) -> Response:
-    """One row per session, then totals per semester and fiscal year. UTF-8 with a BOM so that Excel
-    shows Thai; the header row speaks the request's language."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("Teacher"), _("Date"), _("Session"), _("Circle"), _("Mode"), _("Semester"),
-                     _("Fiscal year"), _("Minutes"), _("Hours")])
-    for row in rows:
-        writer.writerow([teacher.name_th, format_date(row.date, "long"), row.session.title, row.session.circle.name,
-                         str(MEETING_MODE_LABELS.get(row.mode, row.mode)), row.term, row.fiscal_year, row.minutes,
-                         f"{row.minutes / 60:.2f}"])
+    """One row per session, then totals per semester and fiscal year."""
+    lines = exports.ledger_rows(teacher, rows)
     if rows:
-        writer.writerow([])
-        for term, minutes in totals["term"].items():
-            writer.writerow([teacher.name_th, "", _("Total"), "", "", term, "", minutes, f"{minutes / 60:.2f}"])
-        for year, minutes in totals["fiscal_year"].items():
-            writer.writerow([teacher.name_th, "", _("Total"), "", "", "", year, minutes, f"{minutes / 60:.2f}"])
+        lines += [[], *exports.ledger_total_rows(teacher, totals)]
     name = f"ชั่วโมง PLC {teacher.name_th}.csv"
     fallback = f"plc-hours-{teacher.id}.csv"
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}",
-        "Cache-Control": "no-store"})
+    return exports.csv_response(
+        lines, f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}")
 
 
 # ---------------------------------------------------------------------------- sessions
