@@ -19,6 +19,7 @@ from sqlalchemy import text
 from plc import create_app
 from plc.extensions import db, limiter
 from plc.models import AreaOffice, Membership, Network, Province, Region, Role, School, User
+from tests.catalogues import compile_catalogues
 
 PASSWORD = "correct horse แบตเตอรี่"
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -59,23 +60,6 @@ def reset_schema() -> None:
             connection.execute(text("CREATE SCHEMA public"))
     else:
         db.drop_all()
-
-
-def compile_catalogues() -> None:
-    """Pages are tested in Thai: compile the catalogues as `make test` does, in case pytest runs alone."""
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po_path in (Path(__file__).resolve().parents[1] / "plc" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle)
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,8 @@ import requests
 import socketio
 from engineio import packet as eio_packet
 
+from tests.catalogues import compile_catalogues
+
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEMO_PASSWORD = "demo-pass-2567"
@@ -65,21 +67,6 @@ def venv_bin(name: str) -> str:
     if found is None:
         raise FileNotFoundError(name)
     return found
-
-
-def compile_catalogues() -> None:
-    """Compile the translation catalogues as ``make test`` does, before a server starts."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po_path in (ROOT / "plc" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle)
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog)
 
 
 def server_env(instance: Path, *, database_url: str | None = None, profile: str = "embedded",

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalogues import compile_catalogues
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -95,22 +97,6 @@ class LiveServer:
             assert ids, f"demo school {name_th} not found: {found}"
             self._cache[key] = ids[0]
         return self._cache[key]
-
-
-def compile_catalogues() -> None:
-    """Compile the catalogues as `make test` does (same rule as tests/conftest.py), BEFORE the server
-    starts: the server and the tests' th()/en() must read the same compiled .mo."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po_path in (ROOT / "plc" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle)
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog)
 
 
 @pytest.fixture(scope="session")
