@@ -229,3 +229,19 @@ def concrete_path(path: str, values: dict[str, int]) -> str:
         return str(values[name])
 
     return re.sub(r"\{([^{}]+)\}", value, path)
+
+
+def ok(response, status: int = 200) -> dict:
+    """The JSON body of an answer that must have ``status``."""
+    assert response.status_code == status, response.get_data(as_text=True)[:1500]
+    return response.get_json()
+
+
+def error(response, status: int, *fields: str) -> dict:
+    """The body of an error answer: ``{error, message, fields}`` with a message and each named field."""
+    assert response.status_code == status, response.get_data(as_text=True)[:1500]
+    body = response.get_json()
+    assert set(body) == {"error", "message", "fields"} and body["message"].strip()
+    for name in fields:
+        assert body["fields"].get(name), body
+    return body

@@ -17,7 +17,7 @@ import pytest
 from plc.i18n import bangkok_today
 from plc.models import Circle, School, User
 from tests.conftest import add_user
-from tests.openapi_helpers import operations
+from tests.openapi_helpers import error, ok, operations
 from tests.plc_helpers import build_plc_work
 from tests.test_rendering import XSS_CORPUS, executable_parts
 
@@ -75,20 +75,6 @@ def colleague(world, in_db, work):
         circles.add_member(session.get(User, world.teacher.id), session.get(Circle, work["circle_id"]), person)
         session.flush()
         return person.id
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    return response.get_json()
-
-
-def error(response, status: int, *fields: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    body = response.get_json()
-    assert set(body) == {"error", "message", "fields"} and body["message"].strip()
-    for name in fields:
-        assert body["fields"].get(name), body
-    return body
 
 
 def ids(items) -> list[int]:

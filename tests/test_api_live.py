@@ -22,7 +22,7 @@ from plc.models._types import utcnow
 from plc.models.live_sessions import Attendance, ChatMessage, LiveSession
 from plc.services import circles, live_sessions
 from tests.conftest import add_user, csrf_from, login
-from tests.openapi_helpers import operations
+from tests.openapi_helpers import error, ok, operations
 from tests.plc_helpers import build_plc_work
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -57,20 +57,6 @@ def circle(world, in_db) -> dict:
         circles.add_member(teacher, row, session.get(User, world.coach.id))
         circles.add_member(teacher, row, member)
         return {**work, "member_id": member.id}
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    return response.get_json()
-
-
-def error(response, status: int, *fields: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    body = response.get_json()
-    assert set(body) == {"error", "message", "fields"} and body["message"].strip()
-    for name in fields:
-        assert body["fields"].get(name), body
-    return body
 
 
 def in_an_hour() -> str:

@@ -15,7 +15,7 @@ import pytest
 from plc.i18n import bangkok_today
 from plc.models import FocusArea
 from tests.live_helpers import build_live_work, live_bodies
-from tests.openapi_helpers import concrete_path, operations
+from tests.openapi_helpers import concrete_path, error, ok, operations
 from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -44,21 +44,6 @@ def focus_areas(in_db) -> list[int]:
         session.add_all(areas)
         session.flush()
         return [a.id for a in areas]
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    return response.get_json()
-
-
-def error(response, status: int, *fields: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:1500]
-    body = response.get_json()
-    assert set(body) == {"error", "message", "fields"} and body["message"].strip()
-    for name in fields:
-        assert name in body["fields"], body
-        assert body["fields"][name], body
-    return body
 
 
 def ids(items) -> list[int]:
