@@ -25,7 +25,7 @@ seed-demo: migrate
 ## Start the embedded profile with demo data on http://127.0.0.1:$(PORT)
 run: seed-demo
 	$(BIN)/pybabel compile -d plc/translations -f >/dev/null
-	$(BIN)/gunicorn -w 1 --threads 100 -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## The whole suite except the scaled-profile tests (set DATABASE_URL to run it on PostgreSQL)
 test: venv

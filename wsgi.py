@@ -1,4 +1,4 @@
-"""Entry point for gunicorn: ``gunicorn -w 1 --threads 100 wsgi:app``."""
+"""Entry point for gunicorn: ``gunicorn -c gunicorn.conf.py wsgi:app``."""
 
 from plc import create_app
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Chat fan-out benchmark: N python-socketio clients over real websockets against a real server
-process (embedded profile: gunicorn -w 1 --threads N, SQLite), all on 127.0.0.1. Prints one JSON
+process (embedded profile: gunicorn.conf.py's one gevent worker, SQLite), all on 127.0.0.1. Prints one JSON
 object per scenario with its figures, its targets (issue 5) and pass/fail. Not a test.
 
     .venv/bin/python bench/chat_fanout.py --scenario one-room   # 1 session × 200 clients, 20 msg/s, 30 s
@@ -252,7 +252,7 @@ class Participant:
 class World:
     """A fresh instance with a crowd of users in SESSIONS live sessions, and the server."""
 
-    def __init__(self, workdir: Path, sessions: int, members: int, threads: int):
+    def __init__(self, workdir: Path, sessions: int, members: int):
         self.env = server_env(workdir / "instance")
         started = time.monotonic()
         prepare_instance(self.env)
@@ -260,8 +260,8 @@ class World:
                                       "--password", BENCH_PASSWORD))
         self.sessions = crowd["sessions"]
         self.setup_s = round(time.monotonic() - started, 1)
-        self.server = AppServer(self.env, threads=threads).start()
-        log(f"server on {self.server.url} (threads={threads}), {sessions}×{members} users ready in {self.setup_s}s")
+        self.server = AppServer(self.env).start()
+        log(f"server on {self.server.url}, {sessions}×{members} users ready in {self.setup_s}s")
 
     def logins(self, workers: int = 8) -> list[tuple[int, Login]]:
         url = self.server.url
@@ -449,7 +449,7 @@ def presence_figures(rooms: dict[int, list[Participant]]) -> dict:
 
 
 def scenario_one_room(args, workdir: Path) -> dict:
-    world = World(workdir, sessions=1, members=args.clients, threads=args.threads or args.clients + 100)
+    world = World(workdir, sessions=1, members=args.clients)
     try:
         logins = world.logins()
 
@@ -576,7 +576,7 @@ def _rooms_with_client_processes(args, world: World, logins: list[tuple[int, Log
 
 def scenario_rooms(args, workdir: Path) -> dict:
     sessions, members = args.rooms, args.room_clients
-    world = World(workdir, sessions=sessions, members=members, threads=args.threads or sessions * members + 100)
+    world = World(workdir, sessions=sessions, members=members)
     try:
         logins = world.logins()
         if args.client_procs > 1:
@@ -612,7 +612,7 @@ def _rooms_result(args, figures: dict) -> dict:
 
 
 def scenario_restart(args, workdir: Path) -> dict:
-    world = World(workdir, sessions=1, members=args.clients, threads=args.threads or args.clients + 100)
+    world = World(workdir, sessions=1, members=args.clients)
     try:
         logins = world.logins()
         figures = asyncio.run(_restart(args, world, logins))
@@ -721,7 +721,6 @@ def main(argv: list[str] | None = None) -> int:
                              "one pegged client process does not inflate the latencies")
     parser.add_argument("--restart-senders", type=int, default=10, help="restart: clients that send")
     parser.add_argument("--restart-messages", type=int, default=12, help="restart: messages per sender (1/s)")
-    parser.add_argument("--threads", type=int, default=0, help="gunicorn --threads (default: clients + 100)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between the joins and the traffic")
     parser.add_argument("--output", help="also write the JSON objects (a list) to this file")
     parser.add_argument("--profile", help="record the server worker with py-spy (raw/collapsed stacks) into this file "

@@ -81,7 +81,7 @@ export PLC_INSTANCE_PATH=${PLC_INSTANCE_PATH:-$PWD/instance}
 
 for port in $PORTS; do
   # --no-control-socket: two gunicorns on one machine would otherwise share ~/.gunicorn/gunicorn.ctl
-  start_group "$BIN/gunicorn" -w 1 --threads 100 -b "127.0.0.1:$port" --no-control-socket \
+  start_group "$BIN/gunicorn" -c gunicorn.conf.py -b "127.0.0.1:$port" --no-control-socket \
     --access-logfile - wsgi:app
   echo "app process on http://127.0.0.1:$port (pid ${pids[-1]})"
 done

@@ -2,7 +2,7 @@
 
 - ``prepare_instance``: a fresh instance directory + database, migrated (``flask db upgrade``) and
   seeded (``flask seed demo``), exactly as an operator does it;
-- ``AppServer``: one gunicorn process (``-w 1 --threads N``) on 127.0.0.1, started in its own
+- ``AppServer``: one gunicorn process (``gunicorn.conf.py``: one gevent worker) on 127.0.0.1, started in its own
   process group so it can be stopped gracefully, or SIGKILLed mid-stream and restarted on the same
   port and database;
 - ``login``: a ``requests.Session`` that logs in through the HTML form (CSRF meta → POST) and
@@ -128,7 +128,6 @@ class AppServer:
 
     env: dict[str, str]
     port: int = field(default_factory=free_port)
-    threads: int = 100
     log_path: Path | None = None
     process: subprocess.Popen | None = None
     extra_args: tuple[str, ...] = ()
@@ -143,7 +142,7 @@ class AppServer:
         self.log_path = log_path
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [venv_bin("gunicorn"), "-w", "1", "--threads", str(self.threads), "-b", f"127.0.0.1:{self.port}",
+                [venv_bin("gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}",
                  "--graceful-timeout", "3", "--timeout", "120", "--no-control-socket", *self.extra_args,
                  "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -1,4 +1,4 @@
-"""The /live namespace against a REAL gunicorn process (``-w 1 --threads 100``) with the
+"""The /live namespace against a REAL gunicorn process (``gunicorn.conf.py``, as ``make run``) with the
 python-socketio client over real websockets: Origin and CSRF on connect, reconnect-and-replay from
 the last event id, a SIGKILL mid-stream without losing or duplicating a message, and an outsider who
 can neither join, send nor read.

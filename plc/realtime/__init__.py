@@ -3,6 +3,7 @@ the scaled profile every process shares Redis as message queue, presence store a
 
 from __future__ import annotations
 
+from plc.concurrency import green
 from plc.extensions import socketio
 
 
@@ -14,7 +15,7 @@ def register(app) -> None:
         socketio.on_namespace(LiveNamespace("/live"))
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode="gevent" if green() else "threading",
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         transports=app.config.get("SOCKETIO_TRANSPORTS", ["polling", "websocket"]),
         manage_session=False,

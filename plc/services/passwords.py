@@ -12,6 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from plc.concurrency import run_blocking
+
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 
@@ -27,16 +29,16 @@ def normalise(password: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(normalise(password))
+    return run_blocking(_hasher().hash, normalise(password))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
         # Spend comparable time so an unknown or unset account is not distinguishable by timing.
-        _hasher().hash(normalise(password))
+        run_blocking(_hasher().hash, normalise(password))
         return False
     try:
-        return _hasher().verify(stored_hash, normalise(password))
+        return run_blocking(_hasher().verify, stored_hash, normalise(password))
     except (VerificationError, InvalidHashError):
         return False
 

@@ -125,7 +125,7 @@ def live_server(tmp_path_factory) -> LiveServer:
     log_path = instance / "gunicorn.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603
-            [_bin("gunicorn"), "-w", "1", "--threads", "20", "-b", f"127.0.0.1:{port}",
+            [_bin("gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
              "--graceful-timeout", "5", "--access-logfile", "-", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -1,0 +1,28 @@
+"""How this process runs concurrent work. Under gunicorn's gevent worker (gunicorn.conf.py) the
+standard library is monkey-patched before the app is imported, and requests and sockets are green
+threads sharing one OS thread; everywhere else (tests, flask commands) they are OS threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def green() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("socket")
+
+
+def run_blocking(function: Callable[..., T], *args) -> T:
+    """Runs CPU-heavy C code that releases the GIL (Argon2) on a real thread when green, so one
+    log-in does not stall every open chat for the length of a hash."""
+    if green():
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(function, args)
+    return function(*args)
