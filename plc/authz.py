@@ -13,10 +13,11 @@ object the user may see but not change answers 403 (``deny_forbidden``). Both ar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from flask import abort, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from plc.extensions import db
 from plc.i18n import bangkok_today
@@ -374,19 +375,24 @@ WORKING_ROLES = {Role.TEACHER, Role.COACH, Role.DIRECTOR}
 
 def _circle_roles(user) -> dict[int, str]:
     """{circle id: 'member' | 'facilitator'} for the user's current circle memberships."""
-    from plc.models import CircleMember
-
     if not _authenticated(user):
         return {}
     cache = g.setdefault("_plc_circles", {}) if has_request_context() else {}
     if user.id not in cache:
-        today = bangkok_today()
-        rows = db.session.execute(
-            select(CircleMember.circle_id, CircleMember.role).where(
-                CircleMember.user_id == user.id, CircleMember.joined_on <= today,
-                (CircleMember.left_on.is_(None)) | (CircleMember.left_on > today)))
+        rows = db.session.execute(_current_memberships_statement(), {"user_id": user.id, "today": bangkok_today()})
         cache[user.id] = {circle_id: role for circle_id, role in rows}
     return cache[user.id]
+
+
+@functools.cache
+def _current_memberships_statement():
+    """Built once: every socket event of a chat asks it."""
+    from plc.models import CircleMember
+
+    today = bindparam("today")
+    return select(CircleMember.circle_id, CircleMember.role).where(
+        CircleMember.user_id == bindparam("user_id"), CircleMember.joined_on <= today,
+        (CircleMember.left_on.is_(None)) | (CircleMember.left_on > today))
 
 
 def _current_circle_ids(user) -> set[int]:

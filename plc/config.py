@@ -90,11 +90,13 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "PLC_PROFILE": profile,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        # One gunicorn process runs up to 100 request threads plus a thread per socket event; the
-        # pool must not make them queue (SQLAlchemy's default is 5 + 10). Mind PostgreSQL's
-        # max_connections: processes × (pool size + overflow).
+        # One gunicorn process serves many requests and socket events at once (green threads);
+        # the pool must not make them queue (SQLAlchemy's default is 5 + 10). Mind PostgreSQL's
+        # max_connections: processes × (pool size + overflow). A server connection can drop while
+        # pooled, so it is pinged at checkout; a SQLite file cannot, and every chat message would
+        # pay for the ping.
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
+            "pool_pre_ping": not _normalise_database_url(database_url).startswith("sqlite"),
             "pool_size": _int_env(env, "PLC_DB_POOL_SIZE", 10, minimum=1),
             "max_overflow": _int_env(env, "PLC_DB_MAX_OVERFLOW", 30, minimum=0),
             "pool_timeout": _int_env(env, "PLC_DB_POOL_TIMEOUT", 30, minimum=1),

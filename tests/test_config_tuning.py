@@ -10,9 +10,14 @@ def test_defaults_are_the_production_values(tmp_path):
     config = build_config(tmp_path, {})
     assert config["PLC_ARGON2"] == {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["pool_pre_ping"] is True
+    assert options["pool_pre_ping"] is False  # a SQLite file cannot drop a pooled connection
     assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (10, 30, 30)
     assert config["SOCKETIO_TRANSPORTS"] == ["polling", "websocket"]
+
+
+def test_server_databases_are_pinged_at_checkout(tmp_path):
+    config = build_config(tmp_path, {"DATABASE_URL": "postgresql://plc@127.0.0.1/plc"})
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
 def test_the_environment_tunes_them(tmp_path):

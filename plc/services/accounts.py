@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import contains_eager
 
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, Membership, User
@@ -70,11 +71,16 @@ def start_login_session(user: User, ip: str | None, user_agent: str | None) -> s
     return token
 
 
+# The login session and its user in one round trip: every page request and every socket event asks.
+_LOGIN_WITH_USER = (select(LoginSession).join(LoginSession.user).options(contains_eager(LoginSession.user))
+                    .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def resolve_login_session(token: str) -> LoginSession | None:
     """The live login session for a cookie token, honouring idle and absolute time-outs."""
     if not token:
         return None
-    login = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
+    login = db.session.scalar(_LOGIN_WITH_USER, {"token_hash": _digest(token)})
     if login is None or login.ended_at is not None:
         return None
     now = utcnow()
