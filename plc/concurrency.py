@@ -1,6 +1,11 @@
 """How this process runs concurrent work. Under gunicorn's gevent worker (gunicorn.conf.py) the
 standard library is monkey-patched before the app is imported, and requests and sockets are green
-threads sharing one OS thread; everywhere else (tests, flask commands) they are OS threads."""
+threads sharing one OS thread; everywhere else (tests, flask commands) they are OS threads.
+
+Green threads switch only where they wait on the network, so code between a database write and its
+commit must not wait on the network: with SQLite, another green thread's busy wait for the write lock
+would block the one OS thread the holder needs. Chat writes take their lock before they begin and
+broadcast after the commit (plc.realtime.live)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,16 @@
 """Tuning knobs from the environment: Argon2 cost (tests and benchmarks only), the database pool of a
 many-threaded process, and the Socket.IO transports. Defaults are the production values."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from plc.config import ConfigError, build_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_are_the_production_values(tmp_path):
@@ -40,3 +47,23 @@ def test_the_environment_tunes_them(tmp_path):
 def test_nonsense_is_refused_at_start(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         build_config(tmp_path, {name: value})
+
+
+def _gunicorn_config(**env):
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return subprocess.run([str(gunicorn), "-c", "gunicorn.conf.py", "--print-config", "wsgi:app"], cwd=ROOT,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_every_server_is_one_gevent_worker_with_tunable_connections():
+    done = _gunicorn_config(PLC_WORKER_CONNECTIONS="500")
+    assert done.returncode == 0, done.stderr
+    settings = {name.strip(): value.strip() for name, _eq, value in
+                (line.partition("=") for line in done.stdout.splitlines()) if _eq}
+    assert (settings["worker_class"], settings["workers"], settings["worker_connections"]) == ("gevent", "1", "500")
+
+
+def test_nonsense_worker_connections_stop_the_server_with_a_clear_message():
+    done = _gunicorn_config(PLC_WORKER_CONNECTIONS="lots")
+    assert done.returncode != 0
+    assert "PLC_WORKER_CONNECTIONS must be a whole number" in done.stdout + done.stderr
