@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from plc import authz
 from plc.extensions import db
+from plc.i18n import bangkok_today
 from plc.models import (
     AuditEvent,
     Circle,
@@ -314,6 +315,10 @@ def seed_coaching_visits(items: list[dict], refs: _Refs) -> None:
                                    focus=item["focus"], observe_what=item.get("observe_what"),
                                    cycle=refs.cycle(item.get("cycle")))
         visit.created_at = _when(item["planned_at"])
+        for note in _notifications(f"/coaching/visits/{visit.id}", "visit_planned"):
+            note.created_at = visit.created_at
+            if planned_on < bangkok_today():
+                note.read_at = visit.created_at + timedelta(hours=1)  # the teacher read it before the day
         held = item.get("held")
         if held:
             service.record_held(coach, visit, held_on=_as_date(held["held_on"]), observation_notes=held["notes"],
@@ -361,9 +366,8 @@ def _phase_on(cycle: Cycle | None, day: date) -> CyclePhase | None:
     return started[-1] if started else None
 
 
-def _notifications(session: LiveSession, kind: str) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.kind == kind,
-                                                              Notification.url == f"/live/{session.id}")))
+def _notifications(url: str, kind: str) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.kind == kind, Notification.url == url)))
 
 
 def seed_live_sessions(items: list[dict], refs: _Refs) -> None:
@@ -406,7 +410,7 @@ def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: 
     session = _schedule(item, circle, host, title, starts_at, refs)
     scheduled_at = min(_when(item["scheduled_at"]), now) if item.get("scheduled_at") else now
     session.created_at = scheduled_at
-    for note in _notifications(session, "session_scheduled"):
+    for note in _notifications(f"/live/{session.id}", "session_scheduled"):
         note.created_at = scheduled_at
 
 
@@ -421,7 +425,7 @@ def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Ref
     scheduled_at = _when(item["scheduled_at"])
     session.created_at = scheduled_at
     session.phase = _phase_on(session.cycle, day)
-    for note in _notifications(session, "session_scheduled"):
+    for note in _notifications(f"/live/{session.id}", "session_scheduled"):
         note.created_at, note.read_at = scheduled_at, starts_at  # read before the session took place
 
     if session.mode == "online":
@@ -443,7 +447,7 @@ def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Ref
                                     due_on=_as_date(a.get("due_on")))
             for a in summary.get("action_items", [])])
         session.summary_at = _when(summary["at"])
-        for note in _notifications(session, "session_summary"):
+        for note in _notifications(f"/live/{session.id}", "session_summary"):
             note.created_at = session.summary_at
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from plc.models import Circle, User
 from plc.models._types import utcnow
-from plc.services import live_sessions
+from plc.services import live_sessions, notifications
 from plc.services.live_sessions import SessionInput
 
 
@@ -23,7 +23,7 @@ def build_live_work(in_db, world, work: dict) -> dict[str, int]:
         live_sessions.start(teacher, live)
         session.flush()
         live_sessions.post_message(teacher, live.id, "สวัสดีครับ", "hello-1")
-        note = live_sessions.notify(world.admin.id, "session_scheduled", "PLC ออนไลน์ เศษส่วน", f"/live/{live.id}")
+        note = notifications.notify(world.admin.id, "session_scheduled", "PLC ออนไลน์ เศษส่วน", f"/live/{live.id}")
         session.flush()
         return {"session_id": live.id, "notification_id": note.id}
 

@@ -54,8 +54,17 @@ def test_coach_and_teacher_complete_a_visit(app, world, in_db):
     assert "การใช้คำถามกระตุ้นการคิด" in page and "&lt;b&gt;ง&lt;/b&gt;" in page
     assert "Record the observation" in page
 
-    # The teacher sees the visit on /coaching and cannot record the observation.
+    # The teacher is told on her home page, in her language, with a link to the visit; nobody else is.
     teacher = client_for(app, "teacher")
+    home = teacher.get("/").get_data(as_text=True)
+    coach_name = world.coach.name_th
+    assert f'<a href="/coaching/visits/{visit_id}">{coach_name} plans a coaching visit to your classroom</a>' in home
+    thai_home = client_for(app, "teacher", "th").get("/").get_data(as_text=True)
+    assert f'<a href="/coaching/visits/{visit_id}">{coach_name} วางแผนนิเทศในชั้นเรียนของคุณ</a>' in thai_home
+    for other in ("coach", "teacher2", "director"):
+        assert f"/coaching/visits/{visit_id}\">" not in client_for(app, other).get("/").get_data(as_text=True)
+
+    # The teacher sees the visit on /coaching and cannot record the observation.
     assert "การใช้คำถามกระตุ้นการคิด" in teacher.get("/coaching").get_data(as_text=True)
     assert "Record the observation" not in teacher.get(f"/coaching/visits/{visit_id}").get_data(as_text=True)
     assert post_form(teacher, f"/coaching/visits/{visit_id}/observation", {

@@ -354,7 +354,7 @@ def test_demo_work_covers_plans_reflections_coaching_and_sessions(app):
 
     from plc import authz
     from plc.extensions import db
-    from plc.i18n import AcademicTerm, to_local
+    from plc.i18n import AcademicTerm, bangkok_today, to_local
     from plc.models import (
         AuditEvent,
         CircleMeeting,
@@ -503,6 +503,12 @@ def test_demo_work_covers_plans_reflections_coaching_and_sessions(app):
         assert all(n.created_at <= end_of_day for n in past)
         assert all(n.read_at for n in past if n.kind == "session_scheduled")
         assert any(n.kind == "session_summary" and n.read_at is None for n in past)
+        # every planned visit told its teacher when it was planned; those before today were read
+        visit_notes = {n.url: n for n in notes if n.kind == "visit_planned"}
+        for visit in db.session.scalars(select(CoachingVisit)):
+            note = visit_notes[f"/coaching/visits/{visit.id}"]
+            assert note.user_id == visit.teacher_id and note.created_at == visit.created_at
+            assert (note.read_at is not None) == (visit.planned_on < bangkok_today())
 
 
 def test_demo_work_refuses_what_the_platform_would_refuse(app):

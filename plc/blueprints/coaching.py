@@ -105,7 +105,7 @@ def create():
             status = 422
         else:
             db.session.commit()
-            flash(_("The visit is planned. Share the focus with the teacher before the day."), "success")
+            flash(_("The visit is planned and the teacher has been notified."), "success")
             return redirect(url_for("coaching.show", visit_id=visit.id))
     elif request.method == "POST":
         status = 422

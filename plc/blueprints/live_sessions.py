@@ -31,7 +31,7 @@ from plc.models.live_sessions import (
     SessionGuest,
     SessionMute,
 )
-from plc.services import audit, live_sessions
+from plc.services import audit, live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionInput
 
 bp = Blueprint("live_sessions", __name__)
@@ -71,7 +71,7 @@ def unread_notification_count() -> int:
     if not current_user.is_authenticated:
         return 0
     try:
-        return live_sessions.unread_count(current_user)
+        return notifications.unread_count(current_user)
     except SQLAlchemyError:  # the header of an error page must still render
         return 0
 
@@ -79,8 +79,8 @@ def unread_notification_count() -> int:
 @bp.app_template_global()
 def live_home() -> SimpleNamespace:
     """For the home page: unread notifications and my upcoming sessions."""
-    notes = [SimpleNamespace(id=n.id, url=n.url, created_at=n.created_at, title=live_sessions.notification_title(n))
-             for n in live_sessions.unread_notifications(current_user, limit=10)]
+    notes = [SimpleNamespace(id=n.id, url=n.url, created_at=n.created_at, title=notifications.notification_title(n))
+             for n in notifications.unread_notifications(current_user, limit=10)]
     upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(10)).all()
     return SimpleNamespace(notifications=notes, upcoming=upcoming)
 
@@ -493,7 +493,7 @@ def mark_read(notification_id: int):
         authz.deny_unseen(current_user, "notification.read", note)
     form = ConfirmForm()
     if form.validate_on_submit():
-        live_sessions.mark_read(current_user, [note.id])
+        notifications.mark_read(current_user, [note.id])
         db.session.commit()
     return redirect(url_for("main.home") + "#notifications")
 
@@ -503,7 +503,7 @@ def mark_read(notification_id: int):
 def mark_all_read():
     form = ConfirmForm()
     if form.validate_on_submit():
-        count = live_sessions.mark_read(current_user)
+        count = notifications.mark_read(current_user)
         db.session.commit()
         if count:
             flash(_("All notifications are marked read."), "success")

@@ -15,6 +15,7 @@ from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
 from plc.models._types import utcnow
 from plc.rendering import render_markdown
+from plc.services.notifications import notify
 
 FOLLOW_UP_DAYS = 30
 
@@ -62,6 +63,8 @@ def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, 
                           focus=focus.strip(), observe_what=_clean(observe_what), cycle=cycle)
     db.session.add(visit)
     db.session.flush()
+    if teacher.id != actor.id:
+        notify(teacher.id, "visit_planned", {"coach": actor.name_th}, f"/coaching/visits/{visit.id}")
     return visit
 
 

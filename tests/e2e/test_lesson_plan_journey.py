@@ -327,7 +327,7 @@ def coaching_visit(coach: Page, teacher: Page, lang: str, suffix: str) -> None:
     coach.get_by_role("button", name=t("Plan the visit"), exact=True).click()
 
     expect(h1(coach, visit_heading)).to_be_visible()
-    expect(flash(coach, t("The visit is planned. Share the focus with the teacher before the day."))).to_be_visible()
+    expect(flash(coach, t("The visit is planned and the teacher has been notified."))).to_be_visible()
     visit_path = path_of(coach)
     assert VISIT_PATH.match(visit_path), coach.url
     plan = coach.get_by_role("region", name=t("Plan"), exact=True)
@@ -336,9 +336,15 @@ def coaching_visit(coach: Page, teacher: Page, lang: str, suffix: str) -> None:
     expect(plan.get_by_role("link", name=cycle_title(), exact=True)).to_be_visible()
     expect(coach.get_by_text(t("Planned"), exact=True)).to_be_visible()
 
-    # --- the teacher sees the planned visit to her classroom --------------------------------------
-    # (The main menu offers Coaching to a teacher once a visit to her classroom exists.)
+    # --- the teacher is told, and sees the planned visit to her classroom -------------------------
     menu(teacher, t, "Home")
+    notifications = teacher.get_by_role("region", name=t("Notifications"), exact=True)
+    told = notifications.locator(f'a[href="{visit_path}"]')  # (the demo has other visits planned for her)
+    expect(told).to_have_text(t("%(coach)s plans a coaching visit to your classroom", coach=person(COACH, "th")))
+    told.click()
+    expect(h1(teacher, visit_heading)).to_be_visible()
+    assert path_of(teacher) == visit_path, teacher.url
+    # (The main menu offers Coaching to a teacher once a visit to her classroom exists.)
     menu(teacher, t, "Coaching")
     expect(h1(teacher, t("Coaching and supervision"))).to_be_visible()
     visited = teacher.get_by_role("region", name=t("Visits to my classroom"), exact=True)

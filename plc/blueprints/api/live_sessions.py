@@ -24,7 +24,7 @@ from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
 from plc.models import Circle, User
 from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
-from plc.services import audit, live_sessions
+from plc.services import audit, live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionError, SessionInput
 
 blp = Blueprint("api_live_sessions", __name__, url_prefix="", description="Live PLC sessions, PLC hours, notifications")
@@ -300,7 +300,7 @@ def dump_attendance(live: LiveSession, rows, scope: str) -> dict:
 
 
 def dump_notification(note: Notification) -> dict:
-    return {"id": note.id, "kind": note.kind, "title": live_sessions.notification_title(note), "url": note.url,
+    return {"id": note.id, "kind": note.kind, "title": notifications.notification_title(note), "url": note.url,
             "created_at": note.created_at,
             "read_at": note.read_at}
 
@@ -548,8 +548,8 @@ def plc_hours(args, user_id: int):
 def list_notifications():
     """The caller's unread notifications, newest first."""
     user = api_user()
-    return {"items": [dump_notification(n) for n in live_sessions.unread_notifications(user, limit=100)],
-            "unread": live_sessions.unread_count(user)}
+    return {"items": [dump_notification(n) for n in notifications.unread_notifications(user, limit=100)],
+            "unread": notifications.unread_count(user)}
 
 
 @blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
@@ -559,6 +559,6 @@ def read_notification(notification_id: int):
     """Mark one of the caller's notifications read (someone else's answers 404)."""
     user = api_user()
     note = visible(Notification, notification_id, lambda u, n: n.user_id == u.id, "notification.read")
-    live_sessions.mark_read(user, [note.id])
+    notifications.mark_read(user, [note.id])
     db.session.commit()
     return dump_notification(note)
