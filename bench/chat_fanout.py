@@ -275,22 +275,36 @@ class World:
     async def connect_everyone(self, logins: list[tuple[int, Login]], *, reconnection: bool = False,
                                concurrency: int = 20) -> dict[int, list[Participant]]:
         started = time.monotonic()
-        gate = asyncio.Semaphore(concurrency)
         participants = [Participant(self.server.url, lg, sid, reconnection=reconnection) for sid, lg in logins]
-
-        async def one(p: Participant) -> None:
-            async with gate:
-                await p.connect()
-                ack = await p.join(since_id=0)
-                if not ack.get("ok"):
-                    raise RuntimeError(f"{p.name} could not join: {ack}")
-
-        await asyncio.gather(*(one(p) for p in participants))
-        rooms: dict[int, list[Participant]] = {}
-        for p in participants:
-            rooms.setdefault(p.session_id, []).append(p)
+        rooms = await join_all(participants, concurrency)
         log(f"{len(participants)} clients connected and joined in {time.monotonic() - started:.1f}s")
         return rooms
+
+
+async def join_all(participants: list[Participant], concurrency: int = 20) -> dict[int, list[Participant]]:
+    """Connects every participant and joins it from event 0, CONCURRENCY at a time; returns them by
+    session."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(p: Participant) -> None:
+        async with gate:
+            await p.connect()
+            ack = await p.join(since_id=0)
+            if not ack.get("ok"):
+                raise RuntimeError(f"{p.name} could not join: {ack}")
+
+    await asyncio.gather(*(one(p) for p in participants))
+    rooms: dict[int, list[Participant]] = {}
+    for p in participants:
+        rooms.setdefault(p.session_id, []).append(p)
+    return rooms
+
+
+def quiet_client_logs() -> None:
+    """Warnings only, and none from the socket clients: a dropped connection is part of the scenario."""
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("engineio.client", "socketio.client", "websocket"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
 
 async def close_all(rooms: dict[int, list[Participant]] | None) -> None:
@@ -491,25 +505,12 @@ def _rooms_client_process(conn, url: str, logins: list[tuple[int, PlainLogin]], 
     """One client process of the rooms scenario: connects and joins its participants, says
     "ready", waits for the common start moment, sends its rooms' schedule and sends back its raw
     figures. Senders and receivers of a room are in the same process, so latencies use one clock."""
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("engineio.client", "socketio.client", "websocket"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    quiet_client_logs()
 
     async def go():
         participants = [Participant(url, lg, sid, reconnection=False) for sid, lg in logins]
-        gate = asyncio.Semaphore(20)
-
-        async def one(p: Participant) -> None:
-            async with gate:
-                await p.connect()
-                ack = await p.join(since_id=0)
-                if not ack.get("ok"):
-                    raise RuntimeError(f"{p.name} could not join: {ack}")
-        rooms: dict[int, list[Participant]] = {}
         try:
-            await asyncio.gather(*(one(p) for p in participants))
-            for p in participants:
-                rooms.setdefault(p.session_id, []).append(p)
+            rooms = await join_all(participants)
             conn.send(("ready", len(participants)))
             start_at = await asyncio.to_thread(conn.recv)
             traffic, took, late = await steady(rooms, per_room_rate=options["rate"], duration=options["duration"],
@@ -730,10 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the instance directories (logs, database)")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("engineio.client", "socketio.client", "websocket"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
-
+    quiet_client_logs()
     PROFILE["path"], PROFILE["gil"] = args.profile, not args.profile_all_threads
     results = []
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import flask_migrate
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from plc import create_app
 from plc.extensions import db, limiter
@@ -234,6 +234,19 @@ def post_form(client, path: str, data: dict | None = None, *, page: str | None =
     """POST with the CSRF token taken from ``page`` (or the target) as a browser would."""
     token = csrf_from(client, page or "/profile")
     return client.post(path, data={**(data or {}), "csrf_token": token})
+
+
+def text_of(client, path: str, status: int = 200) -> str:
+    """The page's HTML, after checking its status."""
+    response = client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def count(in_db, model, *where) -> int:
+    """Rows of MODEL (matching WHERE), read in a short session of its own."""
+    with in_db() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 # ---------------------------------------------------------------------------- the JSON API

@@ -3,13 +3,7 @@
 from sqlalchemy import func, select
 
 from plc.models import AuditEvent, Membership, Network, School, User
-from tests.conftest import add_user, login, post_form
-
-
-def text_of(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
+from tests.conftest import add_user, login, post_form, text_of
 
 
 def test_home_shows_what_is_mine_per_role(app, world):

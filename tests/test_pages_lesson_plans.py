@@ -12,12 +12,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plc.models import Attachment, Circle, CircleMember, Comment, LessonPlan, LessonPlanRevision, School, User
 from plc.services import circles, lesson_plans
 from plc.services.lesson_plans import PlanInput
-from tests.conftest import csrf_from, login, post_form
+from tests.conftest import count, csrf_from, login, post_form, text_of
 from tests.plc_helpers import build_plc_work
 from tests.test_rendering import XSS_CORPUS, executable_parts
 
@@ -36,17 +36,6 @@ def client_for(app, key: str, lang: str = "en"):
     assert login(client, f"{key}@example.org").status_code == 302
     client.get(f"/?lang={lang}")
     return client
-
-
-def text_of(client, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, (path, response.status_code)
-    return response.get_data(as_text=True)
-
-
-def count(in_db, model, *where) -> int:
-    with in_db() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def make_plan(in_db, world, author: str = "teacher", **fields) -> int:

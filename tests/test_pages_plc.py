@@ -32,7 +32,7 @@ from plc.services.circles import CircleInput
 from plc.services.cycles import CycleInput
 from plc.services.goals import GoalInput
 from plc.services.innovations import StepInput, VersionInput
-from tests.conftest import login, post_form
+from tests.conftest import count, login, post_form, text_of
 
 YEAR = 2569
 PAC_STEPS = [
@@ -40,17 +40,6 @@ PAC_STEPS = [
     StepInput(code="A", label_en="Active Learning", text_th="การจัดการเรียนรู้เชิงรุกโดยใช้วิธีการที่หลากหลาย"),
     StepInput(code="C", label_en="Competencies of Learners", text_th="สมรรถนะสำคัญของผู้เรียน"),
 ]
-
-
-def text_of(client, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, (path, response.status_code)
-    return response.get_data(as_text=True)
-
-
-def count(in_db, model, *where) -> int:
-    with in_db() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def client_for(app, key: str, lang: str = "en"):
