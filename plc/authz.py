@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import abort, g, has_request_context
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 
+from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import AreaOffice, Membership, Network, Role, School, User
@@ -384,15 +386,20 @@ def _circle_roles(user) -> dict[int, str]:
     return cache[user.id]
 
 
-@functools.cache
-def _current_memberships_statement():
-    """Built once: every socket event of a chat asks it."""
+def _current_membership(today):
+    """A circle membership that has begun and not ended on ``today``."""
     from plc.models import CircleMember
 
-    today = bindparam("today")
+    return and_(CircleMember.joined_on <= today, CircleMember.left_on.is_(None) | (CircleMember.left_on > today))
+
+
+@functools.cache
+def _current_memberships_statement():
+    """Built once: asked on most pages."""
+    from plc.models import CircleMember
+
     return select(CircleMember.circle_id, CircleMember.role).where(
-        CircleMember.user_id == bindparam("user_id"), CircleMember.joined_on <= today,
-        (CircleMember.left_on.is_(None)) | (CircleMember.left_on > today))
+        CircleMember.user_id == bindparam("user_id"), _current_membership(bindparam("today")))
 
 
 def _current_circle_ids(user) -> set[int]:
@@ -411,8 +418,6 @@ def visible_circles_clause(user):
         return True
     if not _authenticated(user):
         return False
-    from sqlalchemy import or_
-
     return or_(
         scope_filter(Circle.school_id, school_ids_with_visible_members(user)),
         scope_filter(Circle.network_id, visible_network_ids(user)),
@@ -560,8 +565,6 @@ def can_edit_innovation(user, innovation) -> bool:
 
 
 def visible_plans_clause(user):
-    from sqlalchemy import or_
-
     from plc.models import LessonPlan
     from plc.models.org import network_school
 
@@ -626,8 +629,6 @@ def can_showcase_plan(user, plan) -> bool:
 
 
 def visible_reflections_clause(user):
-    from sqlalchemy import or_
-
     from plc.models import Cycle, Reflection
 
     if not _authenticated(user):
@@ -695,8 +696,6 @@ def can_coach(user, teacher, school) -> bool:
 def visible_visits_clause(user):
     """WHERE clause for the visits the user may see (the same rule as ``can_view_visit``): their own
     as coach or teacher, and those at schools they manage."""
-    from sqlalchemy import or_
-
     from plc.models import CoachingVisit
 
     if is_admin(user):
@@ -736,15 +735,76 @@ def can_view_session(user, session) -> bool:
     return _authenticated(user) and (can_view_circle(user, session.circle) or _is_guest(user, session))
 
 
+@dataclass
+class SessionAccess:
+    """One user's standing in one live session, read in one statement (``session_access``): the
+    chat asks it on every event. The host, the circle's current members and invited guests attend
+    directly; the circle's managers attend and host too, which takes the circle rule
+    (``can_manage_circle``) and is asked only when the direct answer does not settle it."""
+
+    user: User
+    session_id: int
+    circle_id: int
+    host_id: int
+    state: str
+    read_only: bool
+    direct: bool
+    muted: bool  # the host muted this user in this session
+
+    @functools.cached_property
+    def may_host(self) -> bool:
+        from plc.models import Circle
+
+        return _hosts(self.user, self.host_id, lambda: db.session.get(Circle, self.circle_id))
+
+    @property
+    def may_attend(self) -> bool:
+        return self.direct or self.may_host
+
+
+@functools.cache
+def _session_access_statement():
+    from plc.models import CircleMember
+    from plc.models.live_sessions import LiveSession, SessionGuest, SessionMute
+
+    user_id = bindparam("user_id")
+    member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
+                                           CircleMember.user_id == user_id,
+                                           _current_membership(bindparam("today"))).exists()
+    guest = select(SessionGuest.id).where(SessionGuest.session_id == LiveSession.id,
+                                          SessionGuest.user_id == user_id).exists()
+    muted = select(SessionMute.id).where(SessionMute.session_id == LiveSession.id,
+                                         SessionMute.user_id == user_id).exists()
+    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id, LiveSession.state,
+                  LiveSession.read_only, or_(LiveSession.host_id == user_id, member, guest).label("direct"),
+                  muted.label("muted")).where(LiveSession.id == bindparam("session_id"))
+
+
+def session_access(user, session_id: int | None) -> SessionAccess | None:
+    """``None`` when the session does not exist or the user may not attend it."""
+    if not _authenticated(user) or session_id is None:
+        return None
+    row = execute_core(_session_access_statement(), {"user_id": user.id, "session_id": session_id,
+                                                          "today": bangkok_today()}).one_or_none()
+    if row is None:
+        return None
+    access = SessionAccess(user=user, session_id=row.id, circle_id=row.circle_id, host_id=row.host_id,
+                           state=row.state, read_only=bool(row.read_only), direct=bool(row.direct),
+                           muted=bool(row.muted))
+    return access if access.may_attend else None
+
+
 def can_attend_session(user, session) -> bool:
-    if not _authenticated(user):
-        return False
-    return (session.host_id == user.id or session.circle_id in _current_circle_ids(user)
-            or _is_guest(user, session) or can_manage_circle(user, session.circle))
+    return session_access(user, session.id) is not None
+
+
+def _hosts(user, host_id: int, circle) -> bool:
+    """The host, and whoever manages the circle (``circle``: called only when needed)."""
+    return host_id == user.id or can_manage_circle(user, circle())
 
 
 def can_host_session(user, session) -> bool:
-    return _authenticated(user) and (session.host_id == user.id or can_manage_circle(user, session.circle))
+    return _authenticated(user) and _hosts(user, session.host_id, lambda: session.circle)
 
 
 def can_schedule_session(user, circle) -> bool:

@@ -22,6 +22,14 @@ def configure_engine(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+def execute_core(statement, params: dict | None = None):
+    """Runs a Core statement in the ORM session's transaction and on its connection, without the
+    ORM session's per-statement work (about 50 µs a statement: the chat's busiest path runs four
+    per message). Pending ORM changes are flushed first, as the session itself would."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
 def register(app) -> None:
     with app.app_context():
         configure_engine(db.engine)

@@ -467,7 +467,10 @@ def _run_online(item: dict, session: LiveSession, host: User, started_at: dateti
             intervals.append((row, _when(left, day)))
     for number, message in enumerate(item.get("chat", []), start=1):
         author = refs.user(message["by"])
-        row, _created = service.post_message(author, session.id, message["body"], f"demo-{number}")
+        access = authz.session_access(author, session.id)
+        _require(access is not None, f"{author.email} to write in “{session.title}”")
+        posted, _created = service.post_message(access, message["body"], f"demo-{number}")
+        row = service.find_message(session.id, posted["id"])
         row.created_at = _when(message["at"], day)
         if message.get("edited_body"):
             service.edit_message(author, row, message["edited_body"])

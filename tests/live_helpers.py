@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from plc import authz
 from plc.models import Circle, User
 from plc.models._types import utcnow
+from plc.models.live_sessions import ChatMessage
 from plc.services import live_sessions, notifications
 from plc.services.live_sessions import SessionInput
 
@@ -22,7 +24,7 @@ def build_live_work(in_db, world, work: dict) -> dict[str, int]:
             cycle_id=work["cycle_id"]))
         live_sessions.start(teacher, live)
         session.flush()
-        live_sessions.post_message(teacher, live.id, "สวัสดีครับ", "hello-1")
+        post_as(teacher, live.id, "สวัสดีครับ", "hello-1")
         note = notifications.notify(world.admin.id, "session_scheduled", "PLC ออนไลน์ เศษส่วน", f"/live/{live.id}")
         session.flush()
         return {"session_id": live.id, "notification_id": note.id}
@@ -36,3 +38,11 @@ def live_bodies() -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/live-sessions/{session_id}/summary"): {
             "decisions": "ทดลองใช้สื่อจริงทุกห้อง", "action_items": [{"text": "เตรียมสื่อ"}]},
     }
+
+
+def post_as(user: User, session_id: int, body: str, client_id: str) -> ChatMessage:
+    """A chat message through the service, authorized as the socket handler does; the stored row."""
+    access = authz.session_access(user, session_id)
+    assert access is not None, f"{user.email} may not attend session {session_id}"
+    payload, _created = live_sessions.post_message(access, body, client_id)
+    return live_sessions.find_message(session_id, payload["id"])

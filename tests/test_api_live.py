@@ -22,6 +22,7 @@ from plc.models._types import utcnow
 from plc.models.live_sessions import Attendance, ChatMessage, LiveSession
 from plc.services import circles, live_sessions
 from tests.conftest import add_user, csrf_from, login
+from tests.live_helpers import post_as
 from tests.openapi_helpers import error, ok, operations
 from tests.plc_helpers import build_plc_work
 
@@ -224,9 +225,9 @@ def test_messages_over_http_equal_what_the_socket_stored(app, call, live, world,
     sid = live["id"]
     with in_db() as session:
         teacher, coach, guest = _user("teacher"), _user("coach"), _user("teacher2")
-        first, _ = live_sessions.post_message(teacher, sid, "สวัสดีครับ ทุกคน", "t-1")
-        second, _ = live_sessions.post_message(coach, sid, "วันนี้คุยเรื่องเศษส่วน", "c-1")
-        third, _ = live_sessions.post_message(guest, sid, "ขอแชร์จากโรงเรียนวัดวารวิ่งค่ะ", "g-1")
+        first = post_as(teacher, sid, "สวัสดีครับ ทุกคน", "t-1")
+        second = post_as(coach, sid, "วันนี้คุยเรื่องเศษส่วน", "c-1")
+        third = post_as(guest, sid, "ขอแชร์จากโรงเรียนวัดวารวิ่งค่ะ", "g-1")
         session.flush()
         third_event, first_id = third.event, first.seq
         live_sessions.edit_message(coach, second, "วันนี้คุยเรื่องเศษส่วนและทศนิยม")
@@ -269,7 +270,7 @@ def test_history_is_truncated_past_500(call, live, in_db):
     with in_db():
         teacher = _user("teacher")
         for n in range(501):
-            live_sessions.post_message(teacher, sid, f"ข้อความที่ {n}", f"bulk-{n}")
+            post_as(teacher, sid, f"ข้อความที่ {n}", f"bulk-{n}")
     full = ok(call("coach", "GET", f"{SESSIONS}/{sid}/messages"))
     assert len(full["messages"]) == 500 and full["truncated"] is True
     assert [m["client_id"] for m in full["messages"][:2]] == ["bulk-0", "bulk-1"], "the oldest first"
@@ -281,7 +282,7 @@ def test_history_is_truncated_past_500(call, live, in_db):
 def test_who_reads_the_chat(call, live, world, in_db):
     sid = live["id"]
     with in_db():
-        live_sessions.post_message(_user("teacher2"), sid, "สวัสดีจากโรงเรียน ข", "g-1")
+        post_as(_user("teacher2"), sid, "สวัสดีจากโรงเรียน ข", "g-1")
     # A guest from another school of the network reads it, as do members and the host.
     for key in ("teacher2", "coach", "member", "teacher", "director", "admin"):
         assert len(ok(call(key, "GET", f"{SESSIONS}/{sid}/messages"))["messages"]) == 1, key
@@ -476,7 +477,7 @@ def test_summary_notifies_every_participant(call, live, circle, world):
 def test_another_tenant_gets_404_on_every_session_route(call, live, world, in_db, key):
     sid = live["id"]
     with in_db():
-        live_sessions.post_message(_user("teacher"), sid, "ความลับของวง", "secret-1")
+        post_as(_user("teacher"), sid, "ความลับของวง", "secret-1")
     bodies = {"onsite-attendance": {"attendees": [{"user_id": world.teacher.id, "minutes": 30}]},
               "summary": {"decisions": "ข้อสรุป"}}
     routes = [("GET", ""), ("GET", "/messages"), ("GET", "/messages?since_id=0"), ("GET", "/attendance"),

@@ -192,3 +192,73 @@ def test_teacher_sees_history_after_moving_school(app, world, in_db):
     login(client, world.director.email)
     html = client.get(f"/people/{world.teacher2.id}").get_data(as_text=True)
     assert world.school_a.name_th in html and world.school_b.name_th in html
+
+
+def test_session_access_agrees_with_the_attendance_rule(app, world, in_db):
+    """``session_access`` answers the chat's every event in one SQL statement; it must say what the
+    rule says on loaded objects (host, current circle member, invited guest, or the circle's manager)
+    for every user and session, including a member who left, one who joins tomorrow and a muted one."""
+    from datetime import timedelta
+
+    from plc import authz
+    from plc.extensions import db
+    from plc.i18n import bangkok_today
+    from plc.models import Circle, School, User
+    from plc.models._types import utcnow
+    from plc.models.live_sessions import LiveSession
+    from plc.services import circles, live_sessions
+    from plc.services.circles import CircleInput
+    from plc.services.live_sessions import SessionInput
+
+    def user(key: str) -> User:
+        return db.session.get(User, world.users[key].id)
+
+    with in_db():
+        teacher = user("teacher")
+        circle = circles.create(teacher, db.session.get(School, world.school_a.id), CircleInput(name="วงคณิตศาสตร์"))
+        for key in ("director", "coach", "supervisor"):
+            circles.add_member(teacher, circle, user(key))
+        circles.remove_member(teacher, circle, circle.membership_of(world.coach.id))
+        circle.membership_of(world.supervisor.id).joined_on = bangkok_today() + timedelta(days=1)
+        starts = utcnow() - timedelta(minutes=5)
+        plain = live_sessions.schedule(teacher, circle, SessionInput(title="PLC ครั้งที่ 1", starts_at=starts))
+        with_guest = live_sessions.schedule(teacher, circle, SessionInput(
+            title="PLC ครั้งที่ 2 เชิญโรงเรียนวัดวารวิ่ง", starts_at=starts, guest_ids=[world.teacher2.id]))
+        db.session.flush()
+        live_sessions.set_muted(teacher, plain, world.director.id, True)
+        session_ids = [plain.id, with_guest.id]
+
+    answers = {}
+    with app.test_request_context():
+        for session_id in session_ids:
+            session = db.session.get(LiveSession, session_id)
+            circle = db.session.get(Circle, session.circle_id)
+            today = bangkok_today()
+            for key in world.users:
+                someone = user(key)
+                manages = authz.can_manage_circle(someone, circle)
+                rule = (session.host_id == someone.id or manages
+                        or any(m.user_id == someone.id and m.is_current(today) for m in circle.members)
+                        or any(g.user_id == someone.id for g in session.guests))
+                access = authz.session_access(someone, session_id)
+                assert (access is not None) == rule, (key, session.title)
+                assert authz.can_attend_session(someone, session) == rule, (key, session.title)
+                if access is not None:
+                    assert access.may_host == (session.host_id == someone.id or manages), key
+                    assert access.may_host == authz.can_host_session(someone, session), key
+                    answers[key, session_id] = (access.may_host, access.muted)
+            assert authz.session_access(None, session_id) is None
+        assert authz.session_access(user("teacher"), max(session_ids) + 100) is None, "no such session"
+    plain_id, guest_id = session_ids
+    assert answers[("teacher", plain_id)] == (True, False), "the host"
+    assert answers[("director", plain_id)] == (True, True), "manages school A; muted in this session only"
+    assert answers[("director", guest_id)] == (True, False)
+    assert ("teacher2", guest_id) in answers and ("teacher2", plain_id) not in answers, "a guest of one session"
+    assert ("coach", plain_id) not in answers, "left the circle"
+    assert ("supervisor", plain_id) not in answers, "joins tomorrow"
+    assert ("outsider", plain_id) not in answers and ("admin", plain_id) in answers
+
+    with in_db():
+        user("teacher2").disabled_at = utcnow()
+    with app.test_request_context():
+        assert authz.session_access(user("teacher2"), guest_id) is None, "a disabled user attends nothing"

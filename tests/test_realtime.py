@@ -252,3 +252,33 @@ def test_sending_into_an_ended_session_is_refused(app, world, live):
     ack = host.emit("send_message", {"session_id": live["id"], "body": "สาย", "client_id": "late"},
                     namespace="/live", callback=True)
     assert ack["ok"] is False and ack["error"] == "not_live"
+
+
+def test_only_hosts_and_managers_write_in_a_read_only_room(app, world, live):
+    """The read-only check asks the circle rule only for someone who is not the host: the coach (a
+    member) is refused, the director (who manages school A) may still write."""
+    host, _h = connect(app, "teacher")
+    assert host.emit("set_read_only", {"session_id": live["id"], "read_only": True}, namespace="/live",
+                     callback=True)["ok"]
+    coach, _c = connect(app, "coach")
+    director, _d = connect(app, "director")
+    refused = coach.emit("send_message", {"session_id": live["id"], "body": "ขอถามหน่อย", "client_id": "c1"},
+                         namespace="/live", callback=True)
+    assert refused["ok"] is False and refused["error"] == "read_only"
+    assert director.emit("send_message", {"session_id": live["id"], "body": "ประกาศจาก ผอ.", "client_id": "d1"},
+                         namespace="/live", callback=True)["ok"]
+    with app.app_context():
+        bodies = list(db.session.scalars(select(ChatMessage.body).where(ChatMessage.session_id == live["id"])))
+    assert bodies == ["ประกาศจาก ผอ."]
+
+
+def test_a_retry_after_the_end_returns_the_stored_message(app, world, live):
+    host, _h = connect(app, "teacher")
+    sent = host.emit("send_message", {"session_id": live["id"], "body": "ก่อนจบ", "client_id": "last"},
+                     namespace="/live", callback=True)
+    with app.app_context():
+        live_sessions.end(_user("teacher"), db.session.get(LiveSession, live["id"]))
+        db.session.commit()
+    retried = host.emit("send_message", {"session_id": live["id"], "body": "ก่อนจบ", "client_id": "last"},
+                        namespace="/live", callback=True)
+    assert retried == sent and sent["ok"], "the acknowledgement was lost, not the message"

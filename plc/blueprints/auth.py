@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -45,12 +44,11 @@ def init_login(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        login = accounts.resolve_login_session(session.get(SESSION_TOKEN_KEY, ""))
-        if login is None or str(login.user_id) != user_id or not login.user.is_active:
+        user = accounts.logged_in_user(session.get(SESSION_TOKEN_KEY, ""))
+        if user is None or str(user.id) != user_id:
             session.pop(SESSION_TOKEN_KEY, None)
             return None
-        g.login_session = login
-        return login.user
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -16,7 +16,7 @@ from limits import parse
 
 from plc import authz
 from plc.extensions import db, socketio
-from plc.models.live_sessions import ChatMessage, LiveSession
+from plc.models.live_sessions import LiveSession
 from plc.realtime import outbox
 from plc.realtime.presence import limits, store, throttle
 from plc.services import live_sessions
@@ -76,11 +76,9 @@ def _int(data, key: str, default: int | None = None) -> int | None:
     return value if -(2**31) <= value < 2**31 else default  # ids are database integers
 
 
-def _attendable(user, session_id: int | None):
-    session_row = db.session.get(LiveSession, session_id) if session_id else None
-    if session_row is None or not authz.can_attend_session(user, session_row):
-        return None
-    return session_row
+def _attendable(user, session_id: int | None) -> LiveSession | None:
+    access = authz.session_access(user, session_id)
+    return db.session.get(LiveSession, access.session_id) if access else None
 
 
 def presence_payload(session_id: int) -> dict:
@@ -158,20 +156,18 @@ class LiveNamespace(Namespace):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
-        live = _attendable(user, _int(data, "session_id"))
-        if live is None:
+        access = authz.session_access(user, _int(data, "session_id"))
+        if access is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
-        client_id = str(_fields(data).get("client_id") or "")
         if not limits().hit(SEND_LIMIT, "chat", str(user.id)):
             return _error("rate_limited", _("You are sending messages too fast. Wait a few seconds."))
-        with chat_lock(live.id):
+        with chat_lock(access.session_id):
             try:
-                message, _created = live_sessions.post_message(user, live.id,
-                                                               str(_fields(data).get("body") or ""), client_id)
+                payload, _created = live_sessions.post_message(access, str(_fields(data).get("body") or ""),
+                                                               str(_fields(data).get("client_id") or ""))
             except live_sessions.SessionError as error:
                 db.session.rollback()
                 return _error(error.code, str(error), fields=error.fields)
-            payload = live_sessions.message_payload(message)  # before the commit expires the row
             db.session.commit()  # the outbox broadcasts now; the sender hears only after this
         return {"ok": True, "message": payload}
 
@@ -179,9 +175,7 @@ class LiveNamespace(Namespace):
         live = _attendable(user, _int(data, "session_id"))
         if live is None:
             return None, None
-        message = db.session.scalar(db.select(ChatMessage).where(ChatMessage.session_id == live.id,
-                                                                 ChatMessage.seq == _int(data, "message_id", -1)))
-        return live, message
+        return live, live_sessions.find_message(live.id, _int(data, "message_id", -1))
 
     def on_edit_message(self, data=None):
         body = str(_fields(data).get("body") or "")
@@ -214,15 +208,15 @@ class LiveNamespace(Namespace):
 
     def on_typing(self, data=None):
         user = _user()
-        live = _attendable(user, _int(data, "session_id")) if user else None
-        if live is None:
+        access = authz.session_access(user, _int(data, "session_id"))
+        if access is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
-        if len(store().members(live.id)) > TYPING_MAX_PARTICIPANTS:
+        if len(store().members(access.session_id)) > TYPING_MAX_PARTICIPANTS:
             return {"ok": True, "sent": False}
         if not limits().hit(TYPING_LIMIT, "typing", str(user.id)):
             return {"ok": True, "sent": False}
-        socketio.emit("typing", {"session_id": live.id, "user": {"id": user.id, "name": user.name_th}},
-                      to=outbox.session_room(live.id), namespace=outbox.NAMESPACE, include_self=False)
+        socketio.emit("typing", {"session_id": access.session_id, "user": {"id": user.id, "name": user.name_th}},
+                      to=outbox.session_room(access.session_id), namespace=outbox.NAMESPACE, include_self=False)
         return {"ok": True, "sent": True}
 
     def on_heartbeat(self, data=None):

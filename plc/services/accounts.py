@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import contains_eager
 
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, Membership, User
@@ -71,28 +70,32 @@ def start_login_session(user: User, ip: str | None, user_agent: str | None) -> s
     return token
 
 
-# The login session and its user in one round trip: every page request and every socket event asks.
-_LOGIN_WITH_USER = (select(LoginSession).join(LoginSession.user).options(contains_eager(LoginSession.user))
-                    .where(LoginSession.token_hash == bindparam("token_hash")))
+# The user behind a login cookie, with the session's times, in one round trip: every page request
+# and every socket event asks (one ORM entity; the session's own columns come as plain values).
+_LOGGED_IN_USER = (select(User, LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at)
+                   .join(LoginSession, LoginSession.user_id == User.id)
+                   .where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None)))
 
 
-def resolve_login_session(token: str) -> LoginSession | None:
-    """The live login session for a cookie token, honouring idle and absolute time-outs."""
+def logged_in_user(token: str) -> User | None:
+    """The user of a live login session, by its cookie token, honouring idle and absolute time-outs
+    and the user's being disabled."""
     if not token:
         return None
-    login = db.session.scalar(_LOGIN_WITH_USER, {"token_hash": _digest(token)})
-    if login is None or login.ended_at is not None:
+    row = db.session.execute(_LOGGED_IN_USER, {"token_hash": _digest(token)}).one_or_none()
+    if row is None:
         return None
+    user, login_id, created_at, last_seen_at = row
     now = utcnow()
     config = current_app.config
-    if now - login.created_at > config["PLC_SESSION_ABSOLUTE"] or now - login.last_seen_at > config["PLC_SESSION_IDLE"]:
-        _end_sessions(LoginSession.id == login.id)
+    if now - created_at > config["PLC_SESSION_ABSOLUTE"] or now - last_seen_at > config["PLC_SESSION_IDLE"]:
+        _end_sessions(LoginSession.id == login_id)
         return None
-    if now - login.last_seen_at > timedelta(seconds=60):
+    if now - last_seen_at > timedelta(seconds=60):
         # Written on its own connection, throttled, so reading a page never waits on this.
         with db.engine.begin() as connection:
-            connection.execute(update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=now))
-    return login
+            connection.execute(update(LoginSession).where(LoginSession.id == login_id).values(last_seen_at=now))
+    return user if user.is_active else None
 
 
 def _end_sessions(condition) -> None:

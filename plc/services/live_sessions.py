@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 
 from plc import authz
+from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import academic_term, fiscal_year_be, to_local
 from plc.models import Circle, CircleMeeting, User
@@ -191,13 +192,17 @@ def state_payload(session: LiveSession) -> dict:
 # ---------------------------------------------------------------------------- chat
 
 
-def message_payload(message: ChatMessage) -> dict:
+def message_payload(message, author_name: str | None = None) -> dict:
+    """A message as clients see it: ``message`` is a ChatMessage or a row of its columns (then
+    with the author's name)."""
     deleted = message.deleted_at is not None
+    if author_name is None:
+        author_name = message.author.name_th if message.author else ""
     return {
         "id": message.seq,
         "event_id": message.event,
         "session_id": message.session_id,
-        "author": {"id": message.author_id, "name": message.author.name_th if message.author else ""},
+        "author": {"id": message.author_id, "name": author_name},
         "body": "" if deleted else message.body,
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
@@ -207,22 +212,26 @@ def message_payload(message: ChatMessage) -> dict:
 
 
 # The chat's hot path runs these for every message: built once (with bound parameters) rather
-# than per call, which spares SQLAlchemy building each statement and computing its cache key.
+# than per call, and in SQL Core, without ORM objects to build and track (it is the platform's
+# busiest write: 300 messages a second on one core is the benchmark).
 _live = LiveSession.__table__
+_messages = ChatMessage.__table__
 _NEXT_EVENT = (update(_live).where(_live.c.id == bindparam("session_id"))
-               .values(last_event=_live.c.last_event + 1).returning(_live.c.last_event))
-_BY_CLIENT_ID = select(ChatMessage).where(ChatMessage.session_id == bindparam("session_id"),
-                                          ChatMessage.author_id == bindparam("author_id"),
-                                          ChatMessage.client_id == bindparam("client_id"))
-_MUTED = select(SessionMute.id).where(SessionMute.session_id == bindparam("session_id"),
-                                      SessionMute.user_id == bindparam("user_id")).limit(1)
+               .values(last_event=_live.c.last_event + 1)
+               .returning(_live.c.last_event, _live.c.state, _live.c.read_only))
+_BY_CLIENT_ID = select(_messages).where(_messages.c.session_id == bindparam("session_id"),
+                                        _messages.c.author_id == bindparam("author_id"),
+                                        _messages.c.client_id == bindparam("client_id"))
+_INSERT_MESSAGE = insert(_messages).returning(*_messages.c)
 
 
-def _next_event(session_id: int) -> int:
-    """Takes the session's next counter value. The UPDATE locks the session row until commit, so
-    concurrent writers in one session commit in the order of their numbers. (A table-level UPDATE:
-    the loaded LiveSession's ``last_event`` is not refreshed, and nothing reads it.)"""
-    return db.session.execute(_NEXT_EVENT, {"session_id": session_id}).scalar_one()
+def _next_event(session_id: int):
+    """Takes the session's next counter value (``last_event``) and reads its ``state`` and
+    ``read_only`` as they are now. The UPDATE locks the session row until commit, so concurrent
+    writers in one session commit in the order of their numbers, and a session that ends takes
+    no message after its end. (A table-level UPDATE: a loaded LiveSession's ``last_event`` is not
+    refreshed, and nothing reads it.)"""
+    return execute_core(_NEXT_EVENT, {"session_id": session_id}).one()
 
 
 def history(session_id: int, since_id: int = 0, limit: int = HISTORY_LIMIT) -> tuple[list[ChatMessage], bool]:
@@ -239,38 +248,41 @@ def latest(session_id: int, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
     return rows[::-1]
 
 
-def is_muted(session_id: int, user_id: int) -> bool:
-    return db.session.scalar(_MUTED, {"session_id": session_id, "user_id": user_id}) is not None
+def find_message(session_id: int, message_id: int | None) -> ChatMessage | None:
+    """A session's message by the id clients know (its number within the session)."""
+    return db.session.scalar(select(ChatMessage).where(ChatMessage.session_id == session_id,
+                                                       ChatMessage.seq == message_id))
 
 
-def post_message(actor: User, session_id: int, body: str, client_id: str) -> tuple[ChatMessage, bool]:
-    """Stores a message; returns (message, created). A repeated client_id from the same author
-    returns the stored message instead of a duplicate. The caller commits, then acknowledges."""
+def post_message(access: authz.SessionAccess, body: str, client_id: str) -> tuple[dict, bool]:
+    """Stores a message by ``access.user`` and returns it as clients see it, and whether it is new:
+    a repeated client_id from the same author returns the stored message instead of a duplicate.
+    ``access`` is ``authz.session_access`` for this event. The caller commits, then acknowledges."""
+    actor = access.user
     text = (body or "").replace("\r\n", "\n").strip()
     if not CLIENT_ID.match(client_id or ""):
         raise SessionError({"client_id": [_("Missing message id.")]})
     if len(text) > MAX_BODY:
         raise SessionError({"body": [_("A message has at most %(n)d characters.", n=MAX_BODY)]})
-    event = _next_event(session_id)  # first write: holds the session row until commit
-    existing = db.session.scalar(_BY_CLIENT_ID, {"session_id": session_id, "author_id": actor.id,
-                                                 "client_id": client_id})
+    session = _next_event(access.session_id)  # first write: holds the session row until commit
+    existing = execute_core(_BY_CLIENT_ID, {"session_id": access.session_id, "author_id": actor.id,
+                                            "client_id": client_id}).one_or_none()
     if existing is not None:
-        return existing, False  # a retry: the number taken is simply left unused
+        return message_payload(existing, actor.name_th), False  # a retry: the number taken stays unused
     if not text:
         raise SessionError({"body": [_("Write a message.")]})
-    session = db.session.get(LiveSession, session_id)
     if session.state != "live":
         raise SessionError({"state": [_("The session is not live.")]}, code="not_live")
-    if session.read_only and not authz.can_host_session(actor, session):
+    if session.read_only and not access.may_host:
         raise SessionError({"state": [_("The host has made the chat read-only.")]}, code="read_only")
-    if is_muted(session_id, actor.id):
+    if access.muted:
         raise SessionError({"body": [_("The host has muted you in this session.")]}, code="muted")
-    message = ChatMessage(session_id=session_id, seq=event, event=event, author_id=actor.id, client_id=client_id,
-                          body=text)
-    db.session.add(message)
-    db.session.flush()
-    outbox.queue(db.session, "message", message_payload(message), outbox.session_room(session_id))
-    return message, True
+    row = execute_core(_INSERT_MESSAGE, {
+        "session_id": access.session_id, "seq": session.last_event, "event": session.last_event,
+        "author_id": actor.id, "client_id": client_id, "body": text}).one()
+    payload = message_payload(row, actor.name_th)
+    outbox.queue(db.session, "message", payload, outbox.session_room(access.session_id))
+    return payload, True
 
 
 def edit_message(actor: User, message: ChatMessage, body: str) -> ChatMessage:
@@ -279,7 +291,7 @@ def edit_message(actor: User, message: ChatMessage, body: str) -> ChatMessage:
         raise SessionError({"message": [_("You can edit only your own messages.")]}, code="forbidden")
     if not text or len(text) > MAX_BODY:
         raise SessionError({"body": [_("A message has 1 to %(n)d characters.", n=MAX_BODY)]})
-    message.event = _next_event(message.session_id)
+    message.event = _next_event(message.session_id).last_event
     message.body = text
     message.edited_at = utcnow()
     outbox.queue(db.session, "message", message_payload(message), outbox.session_room(message.session_id))
@@ -292,7 +304,7 @@ def delete_message(actor: User, message: ChatMessage, session: LiveSession) -> C
     if message.author_id != actor.id and not host:
         raise SessionError({"message": [_("You can delete only your own messages.")]}, code="forbidden")
     if message.deleted_at is None:
-        message.event = _next_event(message.session_id)
+        message.event = _next_event(message.session_id).last_event
         message.deleted_at = utcnow()
         message.deleted_by_id = actor.id
         if message.author_id != actor.id:
