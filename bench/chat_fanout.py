@@ -4,10 +4,10 @@ process (embedded profile: gunicorn.conf.py's one gevent worker, SQLite), all on
 object per scenario with its figures, its targets (issue 5) and pass/fail. Not a test.
 
     .venv/bin/python bench/chat_fanout.py --scenario one-room   # 1 session × 200 clients, 20 msg/s, 30 s
-    .venv/bin/python bench/chat_fanout.py --scenario rooms      # 10 sessions × 30 clients, 1 msg/s in each
+    .venv/bin/python bench/chat_fanout.py --scenario rooms      # 10 sessions × 30 clients, each client 1 msg/s
     .venv/bin/python bench/chat_fanout.py --scenario restart    # 200 clients, SIGKILL + restart mid-traffic
     .venv/bin/python bench/chat_fanout.py --scenario all
-    .venv/bin/python bench/chat_fanout.py --scenario rooms --room-rate 30 --client-procs 2  # every client 1/s
+    .venv/bin/python bench/chat_fanout.py --scenario rooms --room-rate 1  # 1 msg/s in each session
 
 Each scenario gets a fresh instance: ``flask db upgrade`` + ``flask seed demo``, then
 tests/live_setup.py ``crowd`` inserts the users (one Argon2 hash computed once; the server runs with
@@ -714,10 +714,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of traffic (one-room, rooms)")
     parser.add_argument("--rooms", type=int, default=10, help="rooms: sessions")
     parser.add_argument("--room-clients", type=int, default=30, help="rooms: clients per session")
-    parser.add_argument("--room-rate", type=float, default=1.0,
+    parser.add_argument("--room-rate", type=float, default=30.0,
                         help="rooms: messages per second in EACH session, sent by its clients in turn "
-                             "(30 = every client of a 30-client session sends one per second)")
-    parser.add_argument("--client-procs", type=int, default=1,
+                             "(30, the default: every client of a 30-client session sends one per second)")
+    parser.add_argument("--client-procs", type=int, default=2,
                         help="rooms: spread the clients over this many processes (whole rooms each), so that "
                              "one pegged client process does not inflate the latencies")
     parser.add_argument("--restart-senders", type=int, default=10, help="restart: clients that send")
