@@ -737,7 +737,7 @@ def can_view_session(user, session) -> bool:
 
 @dataclass
 class SessionAccess:
-    """One user's standing in one live session, read in one statement (``session_access``): the
+    """Whether one user attends one live session, read in one statement (``session_access``): the
     chat asks it on every event. The host, the circle's current members and invited guests attend
     directly; the circle's managers attend and host too, which takes the circle rule
     (``can_manage_circle``) and is asked only when the direct answer does not settle it."""
@@ -746,16 +746,13 @@ class SessionAccess:
     session_id: int
     circle_id: int
     host_id: int
-    state: str
-    read_only: bool
     direct: bool
-    muted: bool  # the host muted this user in this session
 
     @functools.cached_property
     def may_host(self) -> bool:
         from plc.models import Circle
 
-        return _hosts(self.user, self.host_id, lambda: db.session.get(Circle, self.circle_id))
+        return _hosts(self.user, self.host_id, load_circle=lambda: db.session.get(Circle, self.circle_id))
 
     @property
     def may_attend(self) -> bool:
@@ -765,7 +762,7 @@ class SessionAccess:
 @functools.cache
 def _session_access_statement():
     from plc.models import CircleMember
-    from plc.models.live_sessions import LiveSession, SessionGuest, SessionMute
+    from plc.models.live_sessions import LiveSession, SessionGuest
 
     user_id = bindparam("user_id")
     member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
@@ -773,11 +770,9 @@ def _session_access_statement():
                                            _current_membership(bindparam("today"))).exists()
     guest = select(SessionGuest.id).where(SessionGuest.session_id == LiveSession.id,
                                           SessionGuest.user_id == user_id).exists()
-    muted = select(SessionMute.id).where(SessionMute.session_id == LiveSession.id,
-                                         SessionMute.user_id == user_id).exists()
-    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id, LiveSession.state,
-                  LiveSession.read_only, or_(LiveSession.host_id == user_id, member, guest).label("direct"),
-                  muted.label("muted")).where(LiveSession.id == bindparam("session_id"))
+    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id,
+                  or_(LiveSession.host_id == user_id, member, guest).label("direct")).where(
+        LiveSession.id == bindparam("session_id"))
 
 
 def session_access(user, session_id: int | None) -> SessionAccess | None:
@@ -789,22 +784,22 @@ def session_access(user, session_id: int | None) -> SessionAccess | None:
     if row is None:
         return None
     access = SessionAccess(user=user, session_id=row.id, circle_id=row.circle_id, host_id=row.host_id,
-                           state=row.state, read_only=bool(row.read_only), direct=bool(row.direct),
-                           muted=bool(row.muted))
+                           direct=bool(row.direct))
     return access if access.may_attend else None
 
 
 def can_attend_session(user, session) -> bool:
+    """Asks the database (``session_access``), not the loaded object: the session must be stored."""
     return session_access(user, session.id) is not None
 
 
-def _hosts(user, host_id: int, circle) -> bool:
-    """The host, and whoever manages the circle (``circle``: called only when needed)."""
-    return host_id == user.id or can_manage_circle(user, circle())
+def _hosts(user, host_id: int, *, load_circle) -> bool:
+    """The host, and whoever manages the circle (loaded only when the host is someone else)."""
+    return host_id == user.id or can_manage_circle(user, load_circle())
 
 
 def can_host_session(user, session) -> bool:
-    return _authenticated(user) and _hosts(user, session.host_id, lambda: session.circle)
+    return _authenticated(user) and _hosts(user, session.host_id, load_circle=lambda: session.circle)
 
 
 def can_schedule_session(user, circle) -> bool:

@@ -197,7 +197,7 @@ def test_teacher_sees_history_after_moving_school(app, world, in_db):
 def test_session_access_agrees_with_the_attendance_rule(app, world, in_db):
     """``session_access`` answers the chat's every event in one SQL statement; it must say what the
     rule says on loaded objects (host, current circle member, invited guest, or the circle's manager)
-    for every user and session, including a member who left, one who joins tomorrow and a muted one."""
+    for every user and session, including a member who left and one who joins tomorrow."""
     from datetime import timedelta
 
     from plc import authz
@@ -225,7 +225,6 @@ def test_session_access_agrees_with_the_attendance_rule(app, world, in_db):
         with_guest = live_sessions.schedule(teacher, circle, SessionInput(
             title="PLC ครั้งที่ 2 เชิญโรงเรียนวัดวารวิ่ง", starts_at=starts, guest_ids=[world.teacher2.id]))
         db.session.flush()
-        live_sessions.set_muted(teacher, plain, world.director.id, True)
         session_ids = [plain.id, with_guest.id]
 
     answers = {}
@@ -246,13 +245,13 @@ def test_session_access_agrees_with_the_attendance_rule(app, world, in_db):
                 if access is not None:
                     assert access.may_host == (session.host_id == someone.id or manages), key
                     assert access.may_host == authz.can_host_session(someone, session), key
-                    answers[key, session_id] = (access.may_host, access.muted)
+                    answers[key, session_id] = access.may_host
             assert authz.session_access(None, session_id) is None
         assert authz.session_access(user("teacher"), max(session_ids) + 100) is None, "no such session"
     plain_id, guest_id = session_ids
-    assert answers[("teacher", plain_id)] == (True, False), "the host"
-    assert answers[("director", plain_id)] == (True, True), "manages school A; muted in this session only"
-    assert answers[("director", guest_id)] == (True, False)
+    assert answers[("teacher", plain_id)] is True, "the host"
+    assert answers[("director", plain_id)] is True, "manages school A"
+    assert answers[("teacher2", guest_id)] is False, "a guest attends, does not host"
     assert ("teacher2", guest_id) in answers and ("teacher2", plain_id) not in answers, "a guest of one session"
     assert ("coach", plain_id) not in answers, "left the circle"
     assert ("supervisor", plain_id) not in answers, "joins tomorrow"

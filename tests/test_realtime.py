@@ -282,3 +282,18 @@ def test_a_retry_after_the_end_returns_the_stored_message(app, world, live):
     retried = host.emit("send_message", {"session_id": live["id"], "body": "ก่อนจบ", "client_id": "last"},
                         namespace="/live", callback=True)
     assert retried == sent and sent["ok"], "the acknowledgement was lost, not the message"
+
+
+def test_a_change_not_yet_flushed_counts_for_the_next_message(app, world, live):
+    """The chat's Core statements flush pending ORM changes first (execute_core): a host's
+    read-only switch made earlier in the same transaction already applies."""
+    from plc import authz
+
+    with app.app_context():
+        coach, session = _user("coach"), db.session.get(LiveSession, live["id"])
+        session.read_only = True  # pending: no ORM query runs before the chat's Core statements
+        access = authz.session_access(coach, live["id"])
+        with pytest.raises(live_sessions.SessionError) as refused:
+            live_sessions.post_message(access, "ยังพิมพ์ได้ไหม", "c-unflushed")
+        assert refused.value.code == "read_only"
+        db.session.rollback()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, func, insert, or_, select, update
 
 from plc import authz
 from plc.database import execute_core
@@ -216,22 +216,26 @@ def message_payload(message, author_name: str | None = None) -> dict:
 # busiest write: 300 messages a second on one core is the benchmark).
 _live = LiveSession.__table__
 _messages = ChatMessage.__table__
+_mutes = SessionMute.__table__
 _NEXT_EVENT = (update(_live).where(_live.c.id == bindparam("session_id"))
                .values(last_event=_live.c.last_event + 1)
-               .returning(_live.c.last_event, _live.c.state, _live.c.read_only))
+               .returning(_live.c.last_event, _live.c.state, _live.c.read_only,
+                          select(_mutes.c.id).where(_mutes.c.session_id == _live.c.id,
+                                                    _mutes.c.user_id == bindparam("user_id"))
+                          .exists().label("muted")))
 _BY_CLIENT_ID = select(_messages).where(_messages.c.session_id == bindparam("session_id"),
                                         _messages.c.author_id == bindparam("author_id"),
                                         _messages.c.client_id == bindparam("client_id"))
 _INSERT_MESSAGE = insert(_messages).returning(*_messages.c)
 
 
-def _next_event(session_id: int):
-    """Takes the session's next counter value (``last_event``) and reads its ``state`` and
-    ``read_only`` as they are now. The UPDATE locks the session row until commit, so concurrent
-    writers in one session commit in the order of their numbers, and a session that ends takes
-    no message after its end. (A table-level UPDATE: a loaded LiveSession's ``last_event`` is not
+def _next_event(session_id: int, user_id: int) -> Row:
+    """Takes the session's next counter value (``last_event``) and reads its ``state``,
+    ``read_only`` and whether the host has ``muted`` the user, as they are now. The UPDATE locks the
+    session row until commit, so concurrent writers in one session commit in the order of their
+    numbers, and a session that ends takes no message after its end. (A table-level UPDATE: a loaded LiveSession's ``last_event`` is not
     refreshed, and nothing reads it.)"""
-    return execute_core(_NEXT_EVENT, {"session_id": session_id}).one()
+    return execute_core(_NEXT_EVENT, {"session_id": session_id, "user_id": user_id}).one()
 
 
 def history(session_id: int, since_id: int = 0, limit: int = HISTORY_LIMIT) -> tuple[list[ChatMessage], bool]:
@@ -264,21 +268,21 @@ def post_message(access: authz.SessionAccess, body: str, client_id: str) -> tupl
         raise SessionError({"client_id": [_("Missing message id.")]})
     if len(text) > MAX_BODY:
         raise SessionError({"body": [_("A message has at most %(n)d characters.", n=MAX_BODY)]})
-    session = _next_event(access.session_id)  # first write: holds the session row until commit
+    counter = _next_event(access.session_id, actor.id)  # first write: holds the session row until commit
     existing = execute_core(_BY_CLIENT_ID, {"session_id": access.session_id, "author_id": actor.id,
                                             "client_id": client_id}).one_or_none()
     if existing is not None:
         return message_payload(existing, actor.name_th), False  # a retry: the number taken stays unused
     if not text:
         raise SessionError({"body": [_("Write a message.")]})
-    if session.state != "live":
+    if counter.state != "live":
         raise SessionError({"state": [_("The session is not live.")]}, code="not_live")
-    if session.read_only and not access.may_host:
+    if counter.read_only and not access.may_host:
         raise SessionError({"state": [_("The host has made the chat read-only.")]}, code="read_only")
-    if access.muted:
+    if counter.muted:
         raise SessionError({"body": [_("The host has muted you in this session.")]}, code="muted")
     row = execute_core(_INSERT_MESSAGE, {
-        "session_id": access.session_id, "seq": session.last_event, "event": session.last_event,
+        "session_id": access.session_id, "seq": counter.last_event, "event": counter.last_event,
         "author_id": actor.id, "client_id": client_id, "body": text}).one()
     payload = message_payload(row, actor.name_th)
     outbox.queue(db.session, "message", payload, outbox.session_room(access.session_id))
@@ -291,7 +295,7 @@ def edit_message(actor: User, message: ChatMessage, body: str) -> ChatMessage:
         raise SessionError({"message": [_("You can edit only your own messages.")]}, code="forbidden")
     if not text or len(text) > MAX_BODY:
         raise SessionError({"body": [_("A message has 1 to %(n)d characters.", n=MAX_BODY)]})
-    message.event = _next_event(message.session_id).last_event
+    message.event = _next_event(message.session_id, actor.id).last_event
     message.body = text
     message.edited_at = utcnow()
     outbox.queue(db.session, "message", message_payload(message), outbox.session_room(message.session_id))
@@ -304,7 +308,7 @@ def delete_message(actor: User, message: ChatMessage, session: LiveSession) -> C
     if message.author_id != actor.id and not host:
         raise SessionError({"message": [_("You can delete only your own messages.")]}, code="forbidden")
     if message.deleted_at is None:
-        message.event = _next_event(message.session_id).last_event
+        message.event = _next_event(message.session_id, actor.id).last_event
         message.deleted_at = utcnow()
         message.deleted_by_id = actor.id
         if message.author_id != actor.id:
