@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import abort, g, has_request_context
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from plc.database import execute_core
 from plc.extensions import db
@@ -386,20 +386,13 @@ def _circle_roles(user) -> dict[int, str]:
     return cache[user.id]
 
 
-def _current_membership(today):
-    """A circle membership that has begun and not ended on ``today``."""
-    from plc.models import CircleMember
-
-    return and_(CircleMember.joined_on <= today, CircleMember.left_on.is_(None) | (CircleMember.left_on > today))
-
-
 @functools.cache
 def _current_memberships_statement():
     """Built once: asked on most pages."""
     from plc.models import CircleMember
 
     return select(CircleMember.circle_id, CircleMember.role).where(
-        CircleMember.user_id == bindparam("user_id"), _current_membership(bindparam("today")))
+        CircleMember.user_id == bindparam("user_id"), CircleMember.current_clause(bindparam("today")))
 
 
 def _current_circle_ids(user) -> set[int]:
@@ -767,7 +760,7 @@ def _session_access_statement():
     user_id = bindparam("user_id")
     member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
                                            CircleMember.user_id == user_id,
-                                           _current_membership(bindparam("today"))).exists()
+                                           CircleMember.current_clause(bindparam("today"))).exists()
     guest = select(SessionGuest.id).where(SessionGuest.session_id == LiveSession.id,
                                           SessionGuest.user_id == user_id).exists()
     return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id,

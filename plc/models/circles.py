@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plc.extensions import db
@@ -83,6 +83,12 @@ class CircleMember(db.Model):
     def is_current(self, today: date | None = None) -> bool:
         today = today or bangkok_today()
         return self.joined_on <= today and (self.left_on is None or self.left_on > today)
+
+    @staticmethod
+    def current_clause(today=None):
+        """``is_current`` in SQL; ``today`` may be a bound parameter (statements built once)."""
+        today = bangkok_today() if today is None else today
+        return (CircleMember.joined_on <= today) & or_(CircleMember.left_on.is_(None), CircleMember.left_on > today)
 
     @property
     def is_facilitator(self) -> bool:

@@ -65,10 +65,8 @@ def circles_query(user, *, school_id: int | None = None, network_id: int | None 
     if network_id is not None:
         query = query.where(Circle.network_id == network_id)
     if mine:
-        today = bangkok_today()
         query = query.where(Circle.id.in_(select(CircleMember.circle_id).where(
-            CircleMember.user_id == user.id, CircleMember.joined_on <= today,
-            or_(CircleMember.left_on.is_(None), CircleMember.left_on > today))))
+            CircleMember.user_id == user.id, CircleMember.current_clause())))
     return query.options(selectinload(Circle.members)).order_by(Circle.name)
 
 
