@@ -279,7 +279,7 @@ def test_successful_logins_do_not_count_towards_the_account_limit(api, world):
 def path_values(world, in_db) -> dict[str, int]:
     """A real object for every path parameter of the document, so that every GET can answer 200."""
     work = build_plc_work(in_db, world)
-    return {"school_id": world.school_a.id, "network_id": world.n1.id, **work,
+    return {"school_id": world.school_a.id, "network_id": world.n1.id, "area_office_id": world.ao1.id, **work,
             **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
 
 

@@ -141,7 +141,7 @@ def _bodies(world, work) -> dict[tuple[str, str], dict]:
 
 @pytest.mark.parametrize("key", ["outsider", "coordinator2", "director_c"])
 def test_another_tenant_gets_404_on_every_object(call, spec, world, work, in_db, key):
-    values = {"school_id": world.school_a.id, "network_id": world.n1.id, **work,
+    values = {"school_id": world.school_a.id, "network_id": world.n1.id, "area_office_id": world.ao1.id, **work,
               **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
     missing = {name: NO_SUCH_ID for name in values}
     bodies = _bodies(world, work)

@@ -20,7 +20,8 @@ PUBLIC_ENDPOINTS = {
 def _sample_url(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        kind = type(converter).__name__
+        values[name] = 1 if kind == "IntegerConverter" else sorted(converter.items)[0] if kind == "AnyConverter" else "x"
     return rule.build(values)[1] if hasattr(rule, "build") else rule.rule
 
 

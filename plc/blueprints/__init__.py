@@ -8,6 +8,7 @@ def register(app) -> None:
         circles,
         coaching,
         cycles,
+        dashboards,
         goals,
         innovations,
         lesson_plans,
@@ -24,6 +25,6 @@ def register(app) -> None:
     app.context_processor(authz.template_helpers)
     auth.init_login(app)
     for module in (main, auth, org, people, profile, goals, innovations, circles, cycles, lesson_plans,
-                   reflections, coaching, search, live_sessions):
+                   reflections, coaching, search, live_sessions, dashboards):
         app.register_blueprint(module.bp)
     register_api(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
@@ -207,37 +207,47 @@ class RuleStatus:
     status: str
 
 
-def _period(day: date, kind: str) -> tuple[str, date, date]:
+def rule_period(day: date, kind: str) -> tuple[str, date, date]:
+    """The rule period (a month or a semester) that contains ``day``: its label, first and last day."""
     if kind == "month":
         start = day.replace(day=1)
         end = (start.replace(month=start.month % 12 + 1, year=start.year + start.month // 12))
-        from datetime import timedelta
-
         return f"{start.month}/{start.year + 543}", start, end - timedelta(days=1)
     term: AcademicTerm = academic_term(day)
     return str(term), term.starts_on, term.ends_on
 
 
+def rule_periods_between(kind: str, first: date, last: date) -> list[tuple[str, date, date]]:
+    """The rule periods that overlap ``first``..``last``, oldest first."""
+    periods = []
+    day = first
+    while day <= last:
+        label, start, end = rule_period(day, kind)
+        periods.append((label, start, end))
+        day = end + timedelta(days=1)
+    return periods
+
+
+def judge_period(held: int, required: int, period_end: date, today: date) -> str:
+    """``met`` once enough meetings were held; ``due`` while the period is still open; else ``missed``."""
+    if held >= required:
+        return "met"
+    return "due" if period_end >= today else "missed"
+
+
 def meeting_rule(circle: Circle, today: date | None = None, periods: int = 2) -> list[RuleStatus]:
     """The current period and the ones before it, newest first."""
-    from datetime import timedelta
-
     today = today or bangkok_today()
     held_dates = [m.held_on for m in circle.meetings]
     statuses = []
     day = today
     created_on = circle.created_at.date() if circle.created_at else None
     for _index in range(periods):
-        label, start, end = _period(day, circle.meeting_period)
+        label, start, end = rule_period(day, circle.meeting_period)
         if created_on and end < created_on and statuses:
             break  # the circle did not exist yet
         held = sum(start <= d <= end for d in held_dates)
-        if held >= circle.meeting_count:
-            status = "met"
-        elif end >= today:
-            status = "due"
-        else:
-            status = "missed"
-        statuses.append(RuleStatus(label, start, end, held, circle.meeting_count, status))
+        statuses.append(RuleStatus(label, start, end, held, circle.meeting_count,
+                                   judge_period(held, circle.meeting_count, end, today)))
         day = start - timedelta(days=1)
     return statuses

@@ -399,6 +399,14 @@ def _merged_minutes(intervals: list[tuple[datetime, datetime]]) -> float:
     return total.total_seconds() / 60
 
 
+def participant_minutes(intervals: list[tuple[datetime, datetime | None, int | None]], cap: datetime) -> int:
+    """One participant's minutes in one session from their (joined_at, left_at, onsite_minutes)
+    intervals: overlapping connections (two tabs) count once, online time stops at ``cap`` (the
+    session's end), onsite minutes are what the host recorded, even beyond the planned duration."""
+    spans = [(joined, left if onsite is not None else min(left or cap, cap)) for joined, left, onsite in intervals]
+    return int(round(_merged_minutes([(a, b) for a, b in spans if b > a])))
+
+
 @dataclass
 class AttendanceRow:
     user: User
@@ -419,12 +427,9 @@ def attendance(session: LiveSession, now: datetime | None = None) -> list[Attend
     cap = session.ended_at or now
     result = []
     for intervals in by_user.values():
-        # Onsite minutes are what the host recorded, even beyond the planned duration.
-        spans = [(r.joined_at, r.left_at if r.onsite_minutes is not None else min(r.left_at or cap, cap))
-                 for r in intervals]
-        spans = [(a, b) for a, b in spans if b > a]
+        minutes = participant_minutes([(r.joined_at, r.left_at, r.onsite_minutes) for r in intervals], cap)
         result.append(AttendanceRow(
-            user=intervals[0].user, minutes=int(round(_merged_minutes(spans))), joins=len(intervals),
+            user=intervals[0].user, minutes=minutes, joins=len(intervals),
             first_joined=min(r.joined_at for r in intervals),
             last_left=max((r.left_at for r in intervals if r.left_at), default=None),
             present=any(r.left_at is None for r in intervals) and session.state == "live"))

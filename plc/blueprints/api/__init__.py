@@ -149,6 +149,7 @@ def register(app) -> None:
         circles,
         coaching,
         cycles,
+        dashboards,
         goals,
         innovations,
         lesson_plans,
@@ -163,6 +164,6 @@ def register(app) -> None:
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     for module in (auth, users, org, goals, innovations, circles, cycles, lesson_plans, reflections, coaching,
-                   search, live_sessions):
+                   search, live_sessions, dashboards):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
