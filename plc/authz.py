@@ -52,6 +52,7 @@ def forget_cached_memberships() -> None:
     if has_request_context():
         g.pop("_plc_memberships", None)
         g.pop("_plc_circles", None)
+        g.pop("_plc_org", None)
 
 
 def is_admin(user) -> bool:
@@ -79,28 +80,48 @@ def member_area_office_ids(user, roles: Iterable[Role] | None = None) -> set[int
     return _ids(user, "area_office_id", roles)
 
 
-def school_ids_of_networks(network_ids: set[int]) -> set[int]:
-    if not network_ids:
+def _org_lookup(kind: str, ids: Iterable[int], statement) -> set[int]:
+    """The union of what ``statement`` (key, value rows for the keys in :keys) maps ``ids`` to.
+
+    Cached per request and per id, like the memberships: the organisation (which schools are in
+    which network, which office a school belongs to) does not change while a page renders, and
+    permission rules ask the same question for every row of a list. Only ids not asked before in
+    this request are looked up, so the number of statements follows the user's scopes, not the rows."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
         return set()
-    rows = db.session.execute(
-        select(network_school.c.school_id).where(network_school.c.network_id.in_(network_ids))
-    )
-    return {row[0] for row in rows}
+    cache = g.setdefault("_plc_org", {}).setdefault(kind, {}) if has_request_context() else {}
+    missing = ids - cache.keys()
+    if missing:
+        found: dict[int, set[int]] = {i: set() for i in missing}
+        for key, value in db.session.execute(statement, {"keys": sorted(missing)}):
+            found[key].add(value)
+        cache.update({key: frozenset(values) for key, values in found.items()})
+    return set().union(*(cache[i] for i in ids))
+
+
+@functools.cache
+def _org_statements() -> dict[str, object]:
+    keys = bindparam("keys", expanding=True)
+    return {
+        "schools_of_network": select(network_school.c.network_id, network_school.c.school_id)
+        .where(network_school.c.network_id.in_(keys)),
+        "networks_of_school": select(network_school.c.school_id, network_school.c.network_id)
+        .where(network_school.c.school_id.in_(keys)),
+        "schools_of_area_office": select(School.area_office_id, School.id).where(School.area_office_id.in_(keys)),
+    }
+
+
+def school_ids_of_networks(network_ids: set[int]) -> set[int]:
+    return _org_lookup("schools_of_network", network_ids, _org_statements()["schools_of_network"])
 
 
 def network_ids_of_schools(school_ids: set[int]) -> set[int]:
-    if not school_ids:
-        return set()
-    rows = db.session.execute(
-        select(network_school.c.network_id).where(network_school.c.school_id.in_(school_ids))
-    )
-    return {row[0] for row in rows}
+    return _org_lookup("networks_of_school", school_ids, _org_statements()["networks_of_school"])
 
 
 def _school_ids_of_area_offices(area_office_ids: set[int]) -> set[int]:
-    if not area_office_ids:
-        return set()
-    return set(db.session.scalars(select(School.id).where(School.area_office_id.in_(area_office_ids))))
+    return _org_lookup("schools_of_area_office", area_office_ids, _org_statements()["schools_of_area_office"])
 
 
 # ---------------------------------------------------------------------------- scoping
@@ -248,7 +269,8 @@ def grantable_roles(user, scope) -> set[Role]:
         if scope.id in member_school_ids(user, {Role.DIRECTOR}):
             granted |= {Role.TEACHER, Role.COACH}
         coordinated = member_network_ids(user, {Role.COORDINATOR})
-        if coordinated and coordinated & {n.id for n in scope.networks}:
+        # The school is in a network the user coordinates (asked once per request, not per school).
+        if coordinated and scope.id in school_ids_of_networks(coordinated):
             granted |= {Role.TEACHER, Role.COACH, Role.DIRECTOR}
         return granted & allowed_here
     if isinstance(scope, Network) and scope.id in member_network_ids(user, {Role.COORDINATOR}):
@@ -529,8 +551,9 @@ def can_view_innovation(user, innovation) -> bool:
     if innovation.owner_school_id is not None:
         if innovation.owner_school_id in member_school_ids(user) | (school_ids_with_visible_members(user) or set()):
             return True
-        return innovation.visibility == "network" and bool(
-            {n.id for n in innovation.owner_school.networks} & networks)
+        # Shared with the network: the owner school is in one of the user's networks (asked of the
+        # user's networks once per request, not of each innovation's school).
+        return innovation.visibility == "network" and innovation.owner_school_id in school_ids_of_networks(networks)
     return innovation.visibility == "network" and innovation.owner_network_id in networks
 
 
@@ -592,8 +615,9 @@ def can_view_plan(user, plan) -> bool:
     schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
     if plan.visibility in ("school", "network") and plan.school_id in schools:
         return True
-    if plan.visibility == "network" and plan.school is not None:
-        return bool({n.id for n in plan.school.networks} & (visible_network_ids(user) or set()))
+    if plan.visibility == "network" and plan.school_id is not None:
+        # The plan's school is in one of the user's networks (as visible_plans_clause asks it).
+        return plan.school_id in school_ids_of_networks(visible_network_ids(user) or set())
     return False
 
 

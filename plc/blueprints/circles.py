@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
@@ -40,12 +41,14 @@ def learning_area_label(value: str | None) -> str:
 
 def my_work(user, limit: int = 10) -> tuple[list[Circle], list[Cycle]]:
     """For the home page: the user's circles and the active cycles in them."""
-    mine = db.session.scalars(circles.circles_query(user, mine=True)).all()
+    mine = db.session.scalars(circles.circles_query(user, mine=True).options(
+        selectinload(Circle.school), selectinload(Circle.network))).all()
     active = []
     if mine:
         ids = [c.id for c in mine]
         active = db.session.scalars(cycles.cycles_query(user, status="active")
-                                    .where(Cycle.circle_id.in_(ids)).limit(limit)).all()
+                                    .where(Cycle.circle_id.in_(ids)).limit(limit)
+                                    .options(selectinload(Cycle.phases))).all()
     return mine[:limit], active
 
 
@@ -54,8 +57,8 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def circle_or_404(circle_id: int, action: str) -> Circle:
-    circle = db.session.get(Circle, circle_id)
+def circle_or_404(circle_id: int, action: str, options=()) -> Circle:
+    circle = db.session.get(Circle, circle_id, options=options)
     authz.require_view(current_user, circle is not None and authz.can_view_circle(current_user, circle),
                        action, circle)
     return circle
@@ -104,7 +107,8 @@ def index():
     if show not in ("mine", "all"):
         show = "all" if filtered else "mine"
     query = circles.circles_query(current_user, school_id=school.id if school else None,
-                                  network_id=network.id if network else None, mine=show == "mine")
+                                  network_id=network.id if network else None,
+                                  mine=show == "mine").options(*circles.list_options())
     if (school_id and school is None) or (network_id and network is None):
         query = query.where(False)
     pagination = db.paginate(query, page=page_arg(), per_page=page_size(), error_out=False)
@@ -209,7 +213,7 @@ def render_circle(circle: Circle, *, add_form=None, meeting_form=None, status: i
 @bp.get("/circles/<int:circle_id>")
 @login_required
 def show(circle_id: int):
-    circle = circle_or_404(circle_id, "circle.view")
+    circle = circle_or_404(circle_id, "circle.view", circles.page_options())
     return render_circle(circle)
 
 

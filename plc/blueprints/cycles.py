@@ -31,8 +31,8 @@ CLASSROOM_FIRST = ("classroom_model", "teaching_approach")
 OUTCOME_ALIASES = {"pre": "pre_n", "post": "post_n"}
 
 
-def _cycle_or_404(cycle_id: int, action: str) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
+def _cycle_or_404(cycle_id: int, action: str, options=()) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id, options=options)
     authz.require_view(current_user, cycle is not None and authz.can_view_cycle(current_user, cycle), action, cycle)
     return cycle
 
@@ -46,7 +46,7 @@ def _require_work(cycle: Cycle, action: str) -> None:
 
 def _library(user) -> list[Innovation]:
     """The innovations the user may apply, classroom models first."""
-    found = db.session.scalars(innovations.innovations_query(user)).all()
+    found = db.session.scalars(innovations.innovations_query(user).options(*innovations.list_options())).all()
     return sorted(found, key=lambda i: (i.kind not in CLASSROOM_FIRST,))
 
 
@@ -160,7 +160,7 @@ def _closed(cycle: Cycle):
 @bp.get("/cycles/<int:cycle_id>")
 @login_required
 def show(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id, "cycle.view")
+    cycle = _cycle_or_404(cycle_id, "cycle.view", cycles.page_options())
     return render_cycle(cycle)
 
 

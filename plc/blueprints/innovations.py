@@ -21,8 +21,8 @@ from plc.services import innovations, org
 bp = Blueprint("innovations", __name__)
 
 
-def _innovation_or_404(innovation_id: int, action: str) -> Innovation:
-    innovation = db.session.get(Innovation, innovation_id)
+def _innovation_or_404(innovation_id: int, action: str, options=()) -> Innovation:
+    innovation = db.session.get(Innovation, innovation_id, options=options)
     authz.require_view(current_user, innovation is not None and authz.can_view_innovation(current_user, innovation),
                        action, innovation)
     return innovation
@@ -57,7 +57,7 @@ def index():
     kind = request.args.get("kind") if request.args.get("kind") in INNOVATION_KIND_LABELS else ""
     owner = request.args.get("owner") if request.args.get("owner") in INNOVATION_OWNER_LABELS else ""
     pagination = db.paginate(innovations.innovations_query(current_user, q=q or None, kind=kind or None,
-                                                           owner=owner or None),
+                                                           owner=owner or None).options(*innovations.list_options()),
                              page=page_arg(), per_page=page_size(), error_out=False)
     can_add = bool(_owner_targets())
     return render_template("innovations/index.html", pagination=pagination, q=q, kind=kind, owner=owner,
@@ -103,14 +103,14 @@ def create():
 @bp.get("/innovations/<int:innovation_id>")
 @login_required
 def show(innovation_id: int):
-    innovation = _innovation_or_404(innovation_id, "innovation.view")
+    innovation = _innovation_or_404(innovation_id, "innovation.view", innovations.page_options())
     return _render_version(innovation, innovation.current)
 
 
 @bp.get("/innovations/<int:innovation_id>/versions/<int:number>")
 @login_required
 def version(innovation_id: int, number: int):
-    innovation = _innovation_or_404(innovation_id, "innovation.view")
+    innovation = _innovation_or_404(innovation_id, "innovation.view", innovations.page_options())
     chosen = db.session.scalar(select(InnovationVersion).where(
         InnovationVersion.innovation_id == innovation.id, InnovationVersion.number == number))
     if chosen is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
@@ -42,8 +43,8 @@ DIFF_CONTEXT = 3  # unchanged lines kept around each change; longer unchanged st
 # ---------------------------------------------------------------------------- lookups
 
 
-def _plan_or_404(plan_id: int, action: str) -> LessonPlan:
-    plan = db.session.get(LessonPlan, plan_id)
+def _plan_or_404(plan_id: int, action: str, options=()) -> LessonPlan:
+    plan = db.session.get(LessonPlan, plan_id, options=options)
     authz.require_view(current_user, plan is not None and authz.can_view_plan(current_user, plan), action, plan)
     return plan
 
@@ -84,7 +85,8 @@ def index():
                                      showcase=showcase, author_id=current_user.id if mine else None)
     if school_id and school is None:
         query = query.where(False)  # a school the user cannot see has no plans for them
-    pagination = db.paginate(query, page=page_arg(), per_page=page_size(), error_out=False)
+    pagination = db.paginate(query.options(*lesson_plans.list_options()), page=page_arg(), per_page=page_size(),
+                             error_out=False)
     schools = db.session.scalars(org.schools_query(current_user)).all()
     areas = list(LEARNING_AREAS)
     if learning_area and learning_area not in areas:
@@ -148,7 +150,8 @@ def _step_groups(chosen_cycle: Cycle | None, cycle_choices: list[Cycle], plan: L
     for cycle in cycle_choices:
         for version in cycle.innovation_versions:
             add(version, f"v{version.id}", version.display_name(locale))
-    for innovation in db.session.scalars(innovations.innovations_query(current_user)):
+    for innovation in db.session.scalars(innovations.innovations_query(current_user)
+                                         .options(*innovations.list_options())):
         add(innovation.current, f"v{innovation.current.id}", innovation.current.display_name(locale))
     # (Only steps of innovations the user may see: the service refuses the others.)
     leftover = [s for s in (plan.steps if plan is not None else [])
@@ -350,7 +353,7 @@ def _max_attachment_mb() -> float:
 @bp.get("/lesson-plans/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.view")
+    plan = _plan_or_404(plan_id, "lesson_plan.view", lesson_plans.page_options())
     return render_plan(plan)
 
 
@@ -598,4 +601,5 @@ def diff(plan_id: int):
 @bp.app_template_global()
 def cycle_lesson_plans(cycle: Cycle) -> list[LessonPlan]:
     """The plans of a cycle that the current user may see (for the cycle page's timeline slot)."""
-    return list(db.session.scalars(lesson_plans.plans_query(current_user, cycle_id=cycle.id)))
+    return list(db.session.scalars(lesson_plans.plans_query(current_user, cycle_id=cycle.id)
+                                   .options(selectinload(LessonPlan.author))))

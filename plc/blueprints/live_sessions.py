@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from plc import authz, exports
 from plc.blueprints.circles import circle_or_404
@@ -81,7 +82,8 @@ def live_home() -> SimpleNamespace:
     """For the home page: unread notifications and my upcoming sessions."""
     notes = [SimpleNamespace(id=n.id, url=n.url, created_at=n.created_at, title=notifications.notification_title(n))
              for n in notifications.unread_notifications(current_user, limit=10)]
-    upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(10)).all()
+    upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(10)
+                                  .options(selectinload(LiveSession.circle))).all()
     return SimpleNamespace(notifications=notes, upcoming=upcoming)
 
 
@@ -253,12 +255,14 @@ def _mine_clause(user):
 @bp.get("/live")
 @login_required
 def index():
-    upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(50)).all()
+    with_circle = selectinload(LiveSession.circle)
+    upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(50)
+                                  .options(with_circle)).all()
     since = utcnow() - timedelta(days=RECENT_DAYS)
     recent = db.session.scalars(
         live_sessions.sessions_query(current_user).where(LiveSession.state == "ended", LiveSession.starts_at >= since,
                                                          _mine_clause(current_user))
-        .order_by(None).order_by(LiveSession.starts_at.desc()).limit(50)).all()
+        .order_by(None).order_by(LiveSession.starts_at.desc()).limit(50).options(with_circle)).all()
     schedulable = [c for c in db.session.scalars(select(Circle).where(
         Circle.id.in_(select(CircleMember.circle_id).where(CircleMember.user_id == current_user.id,
                                                            CircleMember.left_on.is_(None))),

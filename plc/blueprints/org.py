@@ -18,7 +18,8 @@ bp = Blueprint("org", __name__)
 @login_required
 def networks():
     pagination = db.paginate(org.networks_query(current_user), page=page_arg(), per_page=page_size(), error_out=False)
-    return render_template("org/networks.html", pagination=pagination)
+    return render_template("org/networks.html", pagination=pagination,
+                           school_counts=org.network_school_counts([n.id for n in pagination.items]))
 
 
 @bp.get("/networks/<int:network_id>")

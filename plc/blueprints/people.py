@@ -20,8 +20,8 @@ bp = Blueprint("people", __name__)
 SCOPE_MODELS = {"school": School, "network": Network, "area_office": AreaOffice}
 
 
-def _visible_user_or_404(user_id: int, action: str) -> User:
-    user = db.session.get(User, user_id)
+def _visible_user_or_404(user_id: int, action: str, options=()) -> User:
+    user = db.session.get(User, user_id, options=options)
     authz.require_view(current_user, user is not None and authz.can_view_user(current_user, user), action, user)
     return user
 
@@ -90,7 +90,7 @@ def index():
 @bp.get("/people/<int:user_id>")
 @login_required
 def show(user_id: int):
-    person = _visible_user_or_404(user_id, "user.view")
+    person = _visible_user_or_404(user_id, "user.view", org.person_options())
     grant_form = None
     if authz.can_manage_user(current_user, person):
         grant_form = GrantForm()

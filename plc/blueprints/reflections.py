@@ -12,6 +12,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.blueprints._helpers import page_arg, page_size
@@ -194,7 +195,8 @@ def cycle_reflections(cycle: Cycle) -> SimpleNamespace:
     how many have been shared. Never the text of the others."""
     readable = []
     if authz.can_view_cycle(current_user, cycle):
-        readable = db.session.scalars(reflections.reflections_query(current_user, cycle_id=cycle.id)).all()
+        readable = db.session.scalars(reflections.reflections_query(current_user, cycle_id=cycle.id)
+                                      .options(selectinload(Reflection.author))).all()
     count = None
     if authz.can_count_reflections(current_user, cycle):
         count = reflections.counts_by_cycle([cycle.id]).get(cycle.id, 0)
@@ -218,7 +220,8 @@ def index():
         query = query.where(False)
     if show == "shared":
         query = query.where(Reflection.author_id != current_user.id)
-    pagination = db.paginate(query, page=page_arg(), per_page=page_size(), error_out=False)
+    pagination = db.paginate(query.options(*reflections.list_options()), page=page_arg(), per_page=page_size(),
+                             error_out=False)
     return render_template("reflections/index.html", pagination=pagination, show=show, cycle=cycle,
                            can_write=bool(_writable_cycles(current_user)),
                            visibility_labels=VISIBILITY_LABELS, status_labels=STATUS_LABELS)

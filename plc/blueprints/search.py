@@ -80,7 +80,8 @@ def index():
             results.append((document, _url(document), _highlight(document.title, q), _highlight(snippet, q)))
         kind_counts = {k: _count(search.query(current_user, q, replace(filters, kinds=(k,)))) for k in SEARCH_KINDS}
     locale = current_locale()
-    library = db.session.scalars(innovations.innovations_query(current_user)).all()
+    library = db.session.scalars(innovations.innovations_query(current_user)
+                                 .options(*innovations.list_options(steps=False))).all()
     schools = db.session.scalars(org.schools_query(current_user).limit(300)).all()
     return render_template(
         "search/index.html", q=q, kind=kind, filters=filters, pagination=pagination, results=results,

@@ -70,6 +70,21 @@ def circles_query(user, *, school_id: int | None = None, network_id: int | None 
     return query.options(selectinload(Circle.members)).order_by(Circle.name)
 
 
+def list_options() -> tuple:
+    """Loader options for lists that show each circle's school or network and its meeting rule: a
+    fixed number of statements, however many circles are listed."""
+    return (selectinload(Circle.school), selectinload(Circle.network), selectinload(Circle.meetings))
+
+
+def page_options() -> tuple:
+    """Loader options for the circle page: members with their people (and those people's roles, which
+    decide whether the reader may open their profile), meetings, cycles with their phases."""
+    from plc.models import Cycle
+
+    return (selectinload(Circle.members).selectinload(CircleMember.user).selectinload(User.memberships),
+            selectinload(Circle.meetings), selectinload(Circle.cycles).selectinload(Cycle.phases))
+
+
 def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
     """The creator facilitates the circle and has accepted its norms."""
     _validate(data)

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
@@ -152,7 +153,8 @@ def calendar(coach: User, term: AcademicTerm | None = None, today: date | None =
     term = term or academic_term(today)
     visits = list(db.session.scalars(select(CoachingVisit).where(
         CoachingVisit.coach_id == coach.id, CoachingVisit.planned_on >= term.starts_on,
-        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on)))
+        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on)
+        .options(selectinload(CoachingVisit.teacher))))
     by_teacher: dict[int, list[CoachingVisit]] = {}
     for visit in visits:
         by_teacher.setdefault(visit.teacher_id, []).append(visit)
@@ -214,7 +216,8 @@ def visits_of_teacher(teacher: User, term: AcademicTerm, coach: User | None = No
                                         CoachingVisit.planned_on <= term.ends_on)
     if coach is not None:
         query = query.where(CoachingVisit.coach_id == coach.id)
-    return list(db.session.scalars(query.order_by(CoachingVisit.planned_on, CoachingVisit.id)))
+    return list(db.session.scalars(query.order_by(CoachingVisit.planned_on, CoachingVisit.id)
+                                   .options(selectinload(CoachingVisit.coach))))
 
 
 def syntheses_about(teacher: User, term: AcademicTerm) -> list[CoachingSynthesis]:
@@ -226,4 +229,5 @@ def syntheses_about(teacher: User, term: AcademicTerm) -> list[CoachingSynthesis
 def visits_of_coach(coach: User, term: AcademicTerm) -> list[CoachingVisit]:
     return list(db.session.scalars(select(CoachingVisit).where(
         CoachingVisit.coach_id == coach.id, CoachingVisit.planned_on >= term.starts_on,
-        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on, CoachingVisit.id)))
+        CoachingVisit.planned_on <= term.ends_on).order_by(CoachingVisit.planned_on, CoachingVisit.id)
+        .options(selectinload(CoachingVisit.teacher))))

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from plc import authz
 from plc.extensions import db
@@ -17,6 +18,7 @@ from plc.models import (
     Cycle,
     CyclePhase,
     DECheckpoint,
+    Innovation,
     InnovationStep,
     InnovationVersion,
     LessonsLearned,
@@ -85,12 +87,32 @@ def _clean(text: str | None, limit: int | None = None) -> str | None:
 
 
 def cycles_query(user, *, circle_id: int | None = None, status: str | None = None) -> Select:
-    query = select(Cycle).join(Cycle.circle).where(authz.visible_circles_clause(user))
+    # The joined circle is loaded with each cycle: lists ask the circle's rules of every cycle.
+    query = (select(Cycle).join(Cycle.circle).options(contains_eager(Cycle.circle))
+             .where(authz.visible_circles_clause(user)))
     if circle_id is not None:
         query = query.where(Cycle.circle_id == circle_id)
     if status:
         query = query.where(Cycle.status == status)
     return query.order_by(Cycle.created_at.desc())
+
+
+def page_options() -> tuple:
+    """Loader options for the cycle page: everything it shows about the cycle, in a fixed number of
+    statements however many goals, innovations, checkpoints or outcomes it has."""
+    return (
+        selectinload(Cycle.circle),
+        selectinload(Cycle.created_by),
+        selectinload(Cycle.goals).selectinload(SchoolGoal.school),
+        selectinload(Cycle.innovation_versions).selectinload(InnovationVersion.innovation)
+        .selectinload(Innovation.versions),
+        selectinload(Cycle.steps),
+        selectinload(Cycle.template_version),
+        selectinload(Cycle.phases),
+        selectinload(Cycle.checkpoints).selectinload(DECheckpoint.recorded_by),
+        selectinload(Cycle.outcomes),
+        selectinload(Cycle.lessons).selectinload(LessonsLearned.recorded_by),
+    )
 
 
 def goals_for_circle(circle: Circle) -> Select:

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
@@ -111,13 +112,33 @@ def plans_query(user, *, q: str | None = None, learning_area: str | None = None,
     return query.order_by(LessonPlan.updated_at.desc())
 
 
+def list_options() -> tuple:
+    """Loader options for lists of plans that show each plan's author and school."""
+    return (selectinload(LessonPlan.author), selectinload(LessonPlan.school))
+
+
+def page_options() -> tuple:
+    """Loader options for a plan's page: its revisions, threaded comments with their authors,
+    attachments, the innovation steps applied, its circle and cycle. A fixed number of statements
+    however many comments, replies, attachments or steps it has."""
+    from plc.models import Cycle, InnovationVersion
+
+    comments = selectinload(LessonPlan.comments)
+    return (*list_options(), selectinload(LessonPlan.revisions),
+            comments.selectinload(Comment.author), comments.selectinload(Comment.replies),
+            selectinload(LessonPlan.attachments).selectinload(Attachment.uploaded_by),
+            selectinload(LessonPlan.steps).selectinload(InnovationStep.version)
+            .selectinload(InnovationVersion.innovation),
+            selectinload(LessonPlan.circle), selectinload(LessonPlan.cycle).selectinload(Cycle.circle))
+
+
 def forks_of(user, plan: LessonPlan) -> list[LessonPlan]:
     revision_ids = [r.id for r in plan.revisions]
     if not revision_ids:
         return []
     return list(db.session.scalars(select(LessonPlan).where(
         LessonPlan.forked_from_id.in_(revision_ids), LessonPlan.deleted_at.is_(None),
-        authz.visible_plans_clause(user))))
+        authz.visible_plans_clause(user)).options(*list_options())))
 
 
 # ---------------------------------------------------------------------------- writing

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.database import execute_core
@@ -248,7 +249,8 @@ def history(session_id: int, since_id: int = 0, limit: int = HISTORY_LIMIT) -> t
 
 def latest(session_id: int, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
     rows = list(db.session.scalars(select(ChatMessage).where(ChatMessage.session_id == session_id)
-                                   .order_by(ChatMessage.seq.desc()).limit(limit)))
+                                   .order_by(ChatMessage.seq.desc()).limit(limit)
+                                   .options(selectinload(ChatMessage.author))))
     return rows[::-1]
 
 
@@ -448,16 +450,26 @@ class LedgerRow:
 
 def ledger(user: User) -> list[LedgerRow]:
     """PLC hours of one teacher: online minutes from attendance plus onsite meetings, per session."""
-    session_ids = set(db.session.scalars(select(Attendance.session_id).where(Attendance.user_id == user.id)))
+    # The user's intervals of every session at once (the minutes are counted as ``attendance`` counts
+    # them), and the sessions with what the ledger shows of them: a fixed number of statements.
+    now = utcnow()
+    intervals: dict[int, list[tuple[datetime, datetime | None, int | None]]] = {}
+    for session_id, joined_at, left_at, onsite in db.session.execute(
+            select(Attendance.session_id, Attendance.joined_at, Attendance.left_at, Attendance.onsite_minutes)
+            .where(Attendance.user_id == user.id)):
+        intervals.setdefault(session_id, []).append((joined_at, left_at, onsite))
     rows = []
-    for session in db.session.scalars(select(LiveSession).where(LiveSession.id.in_(session_ids))
-                                      .order_by(LiveSession.starts_at)):
-        mine = [r for r in attendance(session) if r.user.id == user.id]
-        if not mine or mine[0].minutes <= 0:
+    if not intervals:
+        return rows
+    for session in db.session.scalars(select(LiveSession).where(LiveSession.id.in_(intervals))
+                                      .order_by(LiveSession.starts_at)
+                                      .options(selectinload(LiveSession.circle), selectinload(LiveSession.guests))):
+        minutes = participant_minutes(intervals[session.id], session.ended_at or now)
+        if minutes <= 0:
             continue
         day = to_local(session.started_at or session.starts_at).date()
         rows.append(LedgerRow(session=session, date=day, term=str(academic_term(day)),
-                              fiscal_year=fiscal_year_be(day), minutes=mine[0].minutes, mode=session.mode))
+                              fiscal_year=fiscal_year_be(day), minutes=minutes, mode=session.mode))
     return rows
 
 

@@ -42,7 +42,8 @@ def current_members_query(*, school_id: int | None = None, network_id: int | Non
         select(Membership)
         .join(Membership.user)
         .where(Membership.current_clause(), User.disabled_at.is_(None))
-        .options(selectinload(Membership.user))
+        # With each person's roles: lists ask whether the reader may open each person's profile.
+        .options(selectinload(Membership.user).selectinload(User.memberships))
         .order_by(Membership.role, User.name_th)
     )
     if school_id is not None:
@@ -76,7 +77,14 @@ def people_query(user, *, q: str | None = None, include_disabled: bool = False) 
     if q:
         pattern = f"%{q.strip()}%"
         query = query.where(or_(User.name_th.ilike(pattern), User.name_en.ilike(pattern), User.email.ilike(pattern)))
-    return query.options(selectinload(User.memberships)).order_by(User.name_th)
+    return query.options(*person_options()).order_by(User.name_th)
+
+
+def person_options() -> tuple:
+    """Loader options for pages that show people with their roles and where they hold them."""
+    memberships = selectinload(User.memberships)
+    return (memberships.selectinload(Membership.school), memberships.selectinload(Membership.network),
+            memberships.selectinload(Membership.area_office))
 
 
 def school_counts(school_ids: list[int]) -> dict[int, int]:
@@ -92,6 +100,30 @@ def school_counts(school_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def network_school_counts(network_ids: list[int]) -> dict[int, int]:
+    """Schools per network, for lists (one statement, not one per network)."""
+    if not network_ids:
+        return {}
+    rows = db.session.execute(
+        select(network_school.c.network_id, func.count(network_school.c.school_id))
+        .where(network_school.c.network_id.in_(network_ids))
+        .group_by(network_school.c.network_id)
+    )
+    return dict(rows.all())
+
+
+def area_office_school_counts(area_office_ids: list[int]) -> dict[int, int]:
+    """Schools per area office, for lists."""
+    if not area_office_ids:
+        return {}
+    rows = db.session.execute(
+        select(School.area_office_id, func.count(School.id))
+        .where(School.area_office_id.in_(area_office_ids))
+        .group_by(School.area_office_id)
+    )
+    return dict(rows.all())
+
+
 @dataclass
 class Dashboard:
     networks: list[Network]
@@ -102,6 +134,8 @@ class Dashboard:
     people_in_scope: int
     totals: dict[str, int] | None
     area_offices: list[AreaOffice]
+    network_school_counts: dict[int, int]
+    area_office_school_counts: dict[int, int]
 
 
 def dashboard(user) -> Dashboard:
@@ -131,6 +165,8 @@ def dashboard(user) -> Dashboard:
         people_in_scope=people or 0,
         totals=totals,
         area_offices=area_offices,
+        network_school_counts=network_school_counts([n.id for n in networks]),
+        area_office_school_counts=area_office_school_counts([o.id for o in area_offices]),
     )
 
 

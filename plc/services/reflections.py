@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
@@ -51,6 +52,11 @@ def reflections_query(user, *, cycle_id: int | None = None, mine: bool = False) 
     if mine:
         query = query.where(Reflection.author_id == user.id)
     return query.order_by(Reflection.updated_at.desc())
+
+
+def list_options() -> tuple:
+    """Loader options for lists of reflections that show each one's cycle, author and replies."""
+    return (selectinload(Reflection.cycle), selectinload(Reflection.author), selectinload(Reflection.feedback))
 
 
 def counts_by_cycle(cycle_ids: list[int]) -> dict[int, int]:
