@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.babel.init_app(app, locale_selector=i18n.select_locale,
                               default_translation_directories=str(Path(__file__).parent / "translations"))
     extensions.limiter.init_app(app)
+    extensions.cache.init_app(app)
     i18n.register(app)
     labels.register(app)
     rendering.register(app)

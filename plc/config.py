@@ -106,6 +106,14 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "SOCKETIO_MESSAGE_QUEUE": redis_url if scaled else None,
+        # Built dashboards are kept this long (0: never), in this process or, scaled, in Redis so
+        # that every process serves the same figures.
+        "PLC_DASHBOARD_CACHE_SECONDS": _int_env(env, "PLC_DASHBOARD_CACHE_SECONDS", 120, minimum=0),
+        "CACHE_TYPE": "RedisCache" if scaled else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url or None,
+        "CACHE_KEY_PREFIX": "plc:cache:",
+        "CACHE_DEFAULT_TIMEOUT": 120,
+        "CACHE_THRESHOLD": 200,
         # "websocket" alone lets several processes run behind a plain (non-sticky) load balancer:
         # long-polling needs every request of a connection to reach the same process.
         "SOCKETIO_TRANSPORTS": _transports(env.get("PLC_SOCKETIO_TRANSPORTS", "polling,websocket")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -47,3 +48,4 @@ babel = Babel()
 limiter = Limiter(key_func=_client_address, default_limits=[])
 socketio = SocketIO()
 api = PlcApi()
+cache = Cache()

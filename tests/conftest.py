@@ -44,6 +44,7 @@ def make_app(tmp_path_factory, **overrides):
         "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path_factory),
         "PLC_ARGON2": FAST_ARGON2,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PLC_DASHBOARD_CACHE_SECONDS": 0,  # tests change the data between two views
         "UPLOAD_DIR": str(instance / "uploads"),
         "SERVER_NAME": None,
     }

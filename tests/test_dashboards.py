@@ -293,3 +293,27 @@ def test_statement_count_does_not_grow_with_the_data(dw, world, in_db, app, clie
     assert counts() == before
     assert all(status == 200 for status, _n in before.values())
     assert _build(in_db, "network", world.n1.id, S1).total.teacher_count == 5 + 16
+
+
+def test_a_built_dashboard_is_kept_for_a_while_then_rebuilt(dw, world, app, client, login_as, in_db):
+    from plc.extensions import cache
+    from plc.models import CircleMeeting
+    from tests.statement_counts import statements_of
+
+    login_as("coordinator")
+    page = f"/dashboards/networks/{world.n1.id}?term={S1}"
+    app.config["PLC_DASHBOARD_CACHE_SECONDS"] = 60
+    try:
+        cache.clear()
+        _status, cold = statements_of(app, client, page)
+        with in_db() as session:
+            session.add(CircleMeeting(circle_id=dw["b1"], held_on=date(2025, 7, 20), title="ประชุมเพิ่ม"))
+        _status, warm = statements_of(app, client, page)
+        assert warm.count < cold.count - 15  # the figures come from the cache
+        assert 'id="built-at"' in client.get(page).get_data(as_text=True)
+        cache.clear()  # what PLC_DASHBOARD_CACHE_SECONDS later does
+        rules = {c.circle_id: c.status for c in _build(in_db, "network", world.n1.id, S1).circles}
+        assert rules[dw["b1"]] == "met"  # the new meeting counts once the dashboard is built again
+    finally:
+        app.config["PLC_DASHBOARD_CACHE_SECONDS"] = 0
+        cache.clear()

@@ -70,7 +70,7 @@ def load(kind: str, object_id: int | None) -> tuple[object, dashboards.Dashboard
     subject = authz.access_dashboard(current_user, kind, object_id)
     period = requested_period()
     scope = dashboards.scope_for(kind, subject, authz.dashboard_named_school_ids(current_user))
-    return subject, dashboards.build(scope, period, stuck_weeks=requested_stuck_weeks())
+    return subject, dashboards.cached_build(scope, period, stuck_weeks=requested_stuck_weeks())
 
 
 def _render(kind: str, subject, dashboard: dashboards.Dashboard, **extra):

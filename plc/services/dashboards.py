@@ -14,14 +14,17 @@ least ``MIN_GROUP`` learners.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from flask import current_app
+from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
 
-from plc.extensions import db
+from plc.database import execute_core
+from plc.extensions import cache, db
 from plc.i18n import BANGKOK, BE_OFFSET, AcademicTerm, academic_term, bangkok_today, to_local
 from plc.models import (
     Circle,
@@ -148,6 +151,22 @@ class Scope:
     school_ids: frozenset[int]
     network_ids: frozenset[int] = frozenset()
     named_school_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Place:
+    """A school or a network as a dashboard shows it: plain data, so that a built dashboard can be
+    kept in a cache (Redis, when scaled) and read by any process."""
+
+    id: int
+    name_th: str
+    name_en: str | None
+    area_office_id: int | None = None
+    kind: str | None = None
+    cohort: int | None = None
+
+    def display_name(self, locale: str = "th") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_th
 
 
 # ---------------------------------------------------------------------------- figures
@@ -288,7 +307,7 @@ def _ratio(value: float | None) -> float | None:
 
 @dataclass
 class SchoolRow:
-    school: School
+    school: Place
     unit: Unit
 
 
@@ -379,7 +398,7 @@ class Dashboard:
     stuck_weeks: int
     schools: list[SchoolRow]
     network_units: dict[int, Unit]  # network-wide circles of each network in scope
-    networks: dict[int, Network]
+    networks: dict[int, Place]
     total: Unit
     circles: list[CircleRow]
     phases: list[tuple[str, str, int]]  # (name_th, name_en, active cycles in that phase)
@@ -390,9 +409,10 @@ class Dashboard:
     stuck: list[StuckCycle]
     teachers: list[TeacherRow]
     schools_without_meetings: list[SchoolRow]
+    built_at: datetime
 
     @functools.cached_property
-    def school_by_id(self) -> dict[int, School]:
+    def school_by_id(self) -> dict[int, Place]:
         return {row.school.id: row.school for row in self.schools}
 
     @property
@@ -425,6 +445,28 @@ class Dashboard:
 # ---------------------------------------------------------------------------- building
 
 
+def _rows(statement) -> list:
+    """Rows of a Core statement on the ORM session's connection: a dashboard reads tens of thousands
+    of rows, and the ORM's per-row work would be most of its time."""
+    return execute_core(statement).all()
+
+
+def _scalars(statement) -> list:
+    return execute_core(statement).scalars().all()
+
+
+def _plain(column):
+    """A UTC timestamp column read without ``UTCDateTime``'s per-value conversion; ``_utc`` then
+    gives every value the same form (naive UTC) whichever database answered."""
+    return type_coerce(column, DateTime(timezone=True)).label(column.key)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 def _in_window(column, period: Period):
     start, end = period.utc_window
     return and_(column >= start, column < end)
@@ -440,6 +482,24 @@ def build(scope: Scope, period: Period, *, today: date | None = None, stuck_week
     return _Builder(scope, period, today or bangkok_today(), now or datetime.now(UTC), stuck_weeks).run()
 
 
+def cached_build(scope: Scope, period: Period, *, stuck_weeks: int = DEFAULT_STUCK_WEEKS) -> Dashboard:
+    """``build`` kept for PLC_DASHBOARD_CACHE_SECONDS (the figures of a whole programme take a second
+    or more to gather): the same scope, period and day give the same dashboard to every viewer and,
+    scaled, every process. 0 switches the cache off."""
+    seconds = current_app.config["PLC_DASHBOARD_CACHE_SECONDS"]
+    if not seconds:
+        return build(scope, period, stuck_weeks=stuck_weeks)
+    today = bangkok_today()
+    identity = repr((scope.kind, sorted(scope.school_ids), sorted(scope.network_ids), sorted(scope.named_school_ids),
+                     period.label, stuck_weeks, today.isoformat()))
+    key = "dashboard:" + hashlib.sha256(identity.encode()).hexdigest()
+    dashboard = cache.get(key)
+    if dashboard is None:
+        dashboard = build(scope, period, today=today, stuck_weeks=stuck_weeks)
+        cache.set(key, dashboard, timeout=seconds)
+    return dashboard
+
+
 class _Builder:
     """Reads each kind of record once for the whole scope and adds it to the units: one method per
     concept, each a fixed number of statements."""
@@ -451,12 +511,15 @@ class _Builder:
         # sessions are matched on their local day: read a day more on each side
         self.session_window = (self.start_utc - timedelta(days=1), self.end_utc + timedelta(days=1))
         self.school_ids = sorted(scope.school_ids)
-        self.schools = list(db.session.scalars(
-            select(School).where(School.id.in_(self.school_ids)).order_by(School.name_th)))
+        self.schools = [Place(*row) for row in _rows(
+            select(School.id, School.name_th, School.name_en, School.area_office_id)
+            .where(School.id.in_(self.school_ids)).order_by(School.name_th, School.id))]
         self.units: dict[int, Unit] = {s.id: Unit() for s in self.schools}
         self.network_units: dict[int, Unit] = {n: Unit() for n in sorted(scope.network_ids)}
-        self.networks = {n.id: n for n in db.session.scalars(
-            select(Network).where(Network.id.in_(sorted(scope.network_ids))))} if scope.network_ids else {}
+        self.networks = {row.id: Place(row.id, row.name_th, row.name_en, kind=row.kind, cohort=row.cohort)
+                         for row in _rows(
+                             select(Network.id, Network.name_th, Network.name_en, Network.kind, Network.cohort)
+                             .where(Network.id.in_(sorted(scope.network_ids))))} if scope.network_ids else {}
         self.months: dict[tuple[int, int], MonthRow] = {
             (y, m): MonthRow(y, m) for y, m in period.months(today)}
 
@@ -489,7 +552,7 @@ class _Builder:
         self.teacher_names: dict[int, tuple[str, str | None]] = {}
         self.teacher_schools: dict[int, set[int]] = defaultdict(set)
         role_ends: dict[int, list[date | None]] = defaultdict(list)
-        for user_id, school_id, ends, name_th, name_en in db.session.execute(
+        for user_id, school_id, ends, name_th, name_en in _rows(
                 select(Membership.user_id, Membership.school_id, Membership.ends_on, User.name_th, User.name_en)
                 .join(User, User.id == Membership.user_id)
                 .where(Membership.role == "teacher", Membership.school_id.in_(self.school_ids),
@@ -510,57 +573,60 @@ class _Builder:
         where = Circle.school_id.in_(self.school_ids)
         if self.scope.network_ids:
             where = or_(where, Circle.network_id.in_(sorted(self.scope.network_ids)))
-        self.circle_list = db.session.execute(
-            select(Circle.id, Circle.name, Circle.school_id, Circle.network_id, Circle.meeting_count,
-                   Circle.meeting_period, Circle.created_at)
-            .where(where, Circle.created_at < self.end_utc,
+        existed = (where, Circle.created_at < self.end_utc,
                    or_(Circle.archived_at.is_(None), Circle.archived_at >= self.start_utc))
-            .order_by(Circle.name, Circle.id)).all()
-        self.circle_ids = [c.id for c in self.circle_list]
+        # The other statements name the circles (cycles, sessions) by subquery: a programme has
+        # thousands, and a list of bound ids costs more to send than the rows it selects.
+        self.circles_query = select(Circle.id).where(*existed)
+        self.circle_list = _rows(
+            select(Circle.id, Circle.name, Circle.school_id, Circle.network_id, Circle.meeting_count,
+                   Circle.meeting_period, _plain(Circle.created_at))
+            .where(*existed).order_by(Circle.name, Circle.id))
         self.circle_by_id = {c.id: c for c in self.circle_list}
         self.meeting_dates: dict[int, list[date]] = defaultdict(list)
-        for circle_id, held_on in db.session.execute(
+        for circle_id, held_on in _rows(
                 select(CircleMeeting.circle_id, CircleMeeting.held_on)
-                .where(CircleMeeting.circle_id.in_(self.circle_ids), CircleMeeting.held_on >= self.period.starts_on,
+                .where(CircleMeeting.circle_id.in_(self.circles_query), CircleMeeting.held_on >= self.period.starts_on,
                        CircleMeeting.held_on <= self.as_of)):
             self.meeting_dates[circle_id].append(held_on)
         self.members_by_circle: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
-        for circle_id, user_id, joined_on, left in db.session.execute(
+        for circle_id, user_id, joined_on, left in _rows(
                 select(CircleMember.circle_id, CircleMember.user_id, CircleMember.joined_on, CircleMember.left_on)
-                .where(CircleMember.circle_id.in_(self.circle_ids))):
+                .where(CircleMember.circle_id.in_(self.circles_query))):
             self.members_by_circle[circle_id].append((user_id, joined_on, left))
 
     def _sessions(self) -> None:
         """Sessions of the scope's circles held in the period, and their invited guests."""
         low, high = self.session_window
-        sessions = db.session.execute(
-            select(LiveSession.id, LiveSession.circle_id, LiveSession.mode, LiveSession.starts_at,
-                   LiveSession.started_at)
-            .where(LiveSession.circle_id.in_(self.circle_ids), LiveSession.started_at.is_not(None),
-                   LiveSession.starts_at >= low, LiveSession.starts_at < high)).all()
+        started = (LiveSession.circle_id.in_(self.circles_query), LiveSession.started_at.is_not(None),
+                   LiveSession.starts_at >= low, LiveSession.starts_at < high)
+        self.started_query = select(LiveSession.id).where(*started)  # held_sessions and a day on each side
+        sessions = _rows(
+            select(LiveSession.id, LiveSession.circle_id, LiveSession.mode, _plain(LiveSession.starts_at),
+                   _plain(LiveSession.started_at)).where(*started))
         self.held_sessions = {s.id: s for s in sessions if self.period.contains(_session_day(s.starts_at, s.started_at))}
         self.guests_by_session: dict[int, set[int]] = defaultdict(set)
-        for session_id, user_id in db.session.execute(
+        for session_id, user_id in _rows(
                 select(SessionGuest.session_id, SessionGuest.user_id)
-                .where(SessionGuest.session_id.in_(list(self.held_sessions)))):
+                .where(SessionGuest.session_id.in_(self.started_query))):
             self.guests_by_session[session_id].add(user_id)
 
     def _attendance(self) -> None:
         """Minutes per participant of the scope's sessions (attendance rates), and of every session
         the scope's teachers attended in the period (their PLC-hours ledger, wherever the circle)."""
         low, high = self.session_window
-        rows = db.session.execute(
-            select(Attendance.session_id, Attendance.user_id, Attendance.joined_at, Attendance.left_at,
-                   Attendance.onsite_minutes, LiveSession.starts_at, LiveSession.started_at, LiveSession.ended_at)
+        rows = _rows(
+            select(Attendance.session_id, Attendance.user_id, _plain(Attendance.joined_at), _plain(Attendance.left_at),
+                   Attendance.onsite_minutes, _plain(LiveSession.starts_at), _plain(LiveSession.started_at), _plain(LiveSession.ended_at))
             .join(LiveSession, LiveSession.id == Attendance.session_id)
             .where(LiveSession.starts_at >= low, LiveSession.starts_at < high,
-                   or_(Attendance.session_id.in_(list(self.held_sessions)),
+                   or_(Attendance.session_id.in_(self.started_query),
                        Attendance.user_id.in_(select(Membership.user_id).where(
-                           Membership.role == "teacher", Membership.school_id.in_(self.school_ids)))))).all()
+                           Membership.role == "teacher", Membership.school_id.in_(self.school_ids))))))
         intervals: dict[tuple[int, int], list] = defaultdict(list)
         session_times: dict[int, tuple] = {}
         for row in rows:
-            intervals[(row.session_id, row.user_id)].append((row.joined_at, row.left_at, row.onsite_minutes))
+            intervals[(row.session_id, row.user_id)].append((_utc(row.joined_at), _utc(row.left_at), row.onsite_minutes))
             session_times[row.session_id] = (row.starts_at, row.started_at, row.ended_at)
         self.present: dict[int, set[int]] = defaultdict(set)
         self.teacher_minutes: dict[int, int] = defaultdict(int)
@@ -570,7 +636,7 @@ class _Builder:
             day = _session_day(starts_at, started_at)
             if not self.period.contains(day):
                 continue
-            minutes = participant_minutes(spans, ended_at or self.now)
+            minutes = participant_minutes(spans, _utc(ended_at or self.now))
             if minutes <= 0:
                 continue
             self.present[session_id].add(user_id)
@@ -629,19 +695,18 @@ class _Builder:
     def _cycles(self) -> None:
         """Cycles that were open at some time in the period: the phase each is in as of the period's
         end (or today), those closed with lessons learned, those stuck in one phase, DE checkpoints."""
-        self.cycles = db.session.execute(
-            select(Cycle.id, Cycle.circle_id, Cycle.title, Cycle.closed_at)
-            .where(Cycle.circle_id.in_(self.circle_ids), Cycle.created_at < self.end_utc,
-                   or_(Cycle.closed_at.is_(None), Cycle.closed_at >= self.start_utc))).all()
-        self.cycle_ids = [c.id for c in self.cycles]
+        open_then = (Cycle.circle_id.in_(self.circles_query), Cycle.created_at < self.end_utc,
+                     or_(Cycle.closed_at.is_(None), Cycle.closed_at >= self.start_utc))
+        self.cycles_query = select(Cycle.id).where(*open_then)
+        self.cycles = _rows(select(Cycle.id, Cycle.circle_id, Cycle.title, _plain(Cycle.closed_at)).where(*open_then))
         self.cycle_by_id = {c.id: c for c in self.cycles}
-        with_lessons = set(db.session.scalars(
-            select(LessonsLearned.cycle_id).where(LessonsLearned.cycle_id.in_(self.cycle_ids))))
+        with_lessons = set(_scalars(
+            select(LessonsLearned.cycle_id).where(LessonsLearned.cycle_id.in_(self.cycles_query))))
         phases_by_cycle: dict[int, list] = defaultdict(list)
-        for phase in db.session.execute(
+        for phase in _rows(
                 select(CyclePhase.cycle_id, CyclePhase.position, CyclePhase.name_th, CyclePhase.name_en,
                        CyclePhase.started_on, CyclePhase.ended_on)
-                .where(CyclePhase.cycle_id.in_(self.cycle_ids))):
+                .where(CyclePhase.cycle_id.in_(self.cycles_query))):
             phases_by_cycle[phase.cycle_id].append(phase)
         phase_counts: Counter = Counter()
         phase_names: dict[tuple, tuple[str, str]] = {}
@@ -673,9 +738,9 @@ class _Builder:
         for row in self.circle_rows:
             row.cycles = cycles_by_circle[row.circle_id]
         self.phases = [(*phase_names[key], phase_counts[key]) for key in sorted(phase_counts)]
-        for cycle_id, stage in db.session.execute(
+        for cycle_id, stage in _rows(
                 select(DECheckpoint.cycle_id, DECheckpoint.stage)
-                .where(DECheckpoint.cycle_id.in_(self.cycle_ids), DECheckpoint.held_on >= self.period.starts_on,
+                .where(DECheckpoint.cycle_id.in_(self.cycles_query), DECheckpoint.held_on >= self.period.starts_on,
                        DECheckpoint.held_on <= self.period.ends_on)):
             self._unit_of_circle(self.cycle_by_id[cycle_id].circle_id).checkpoints[stage] += 1
 
@@ -684,9 +749,11 @@ class _Builder:
         MIN_GROUP learners before and after; smaller groups are only counted."""
         self.effect_by_cycle: dict[int, list[float]] = defaultdict(list)
         self.small_by_cycle: Counter = Counter()
-        for outcome in db.session.scalars(
-                select(OutcomeMeasure).where(OutcomeMeasure.cycle_id.in_(self.cycle_ids),
-                                             _in_window(OutcomeMeasure.created_at, self.period))):
+        for outcome in _rows(
+                select(OutcomeMeasure.cycle_id, OutcomeMeasure.pre_n, OutcomeMeasure.pre_mean, OutcomeMeasure.pre_sd,
+                       OutcomeMeasure.post_n, OutcomeMeasure.post_mean, OutcomeMeasure.post_sd)
+                .where(OutcomeMeasure.cycle_id.in_(self.cycles_query),
+                       _in_window(OutcomeMeasure.created_at, self.period))):
             unit = self._unit_of_circle(self.cycle_by_id[outcome.cycle_id].circle_id)
             unit.outcomes_recorded += 1
             if min(outcome.pre_n, outcome.post_n) < MIN_GROUP:
@@ -694,7 +761,8 @@ class _Builder:
                 self.small_by_cycle[outcome.cycle_id] += 1
                 continue
             try:
-                g = outcomes.effect_of(outcome).hedges_g
+                g = outcomes.effect_size(outcomes.Aggregate(outcome.pre_n, outcome.pre_mean, outcome.pre_sd),
+                                         outcomes.Aggregate(outcome.post_n, outcome.post_mean, outcome.post_sd)).hedges_g
             except outcomes.OutcomeError:  # stored before validation existed; not an effect size
                 continue
             if math.isfinite(g):
@@ -704,11 +772,11 @@ class _Builder:
     def _innovations(self) -> None:
         """Which innovations the period's cycles apply, in how many schools, with which steps."""
         self.innovations: dict[int, InnovationUse] = {}
-        for cycle_id, innovation_id, name_th, name_en in db.session.execute(
+        for cycle_id, innovation_id, name_th, name_en in _rows(
                 select(cycle_innovation_version.c.cycle_id, InnovationVersion.innovation_id,
                        InnovationVersion.name_th, InnovationVersion.name_en)
                 .join(InnovationVersion, InnovationVersion.id == cycle_innovation_version.c.innovation_version_id)
-                .where(cycle_innovation_version.c.cycle_id.in_(self.cycle_ids))
+                .where(cycle_innovation_version.c.cycle_id.in_(self.cycles_query))
                 .order_by(InnovationVersion.id)):
             use = self.innovations.setdefault(innovation_id, InnovationUse(innovation_id, name_th, name_en))
             use.name_th, use.name_en = name_th, name_en  # the newest version applied names it
@@ -722,13 +790,13 @@ class _Builder:
                 use.network_circles += 1
             use.effect_sizes.extend(self.effect_by_cycle[cycle_id])
             use.outcomes_small += self.small_by_cycle[cycle_id]
-        for innovation_id, position, code, text_th, text_en, label_en in db.session.execute(
+        for innovation_id, position, code, text_th, text_en, label_en in _rows(
                 select(InnovationVersion.innovation_id, InnovationStep.position, InnovationStep.code,
                        InnovationStep.text_th, InnovationStep.text_en, InnovationStep.label_en)
                 .select_from(cycle_step)
                 .join(InnovationStep, InnovationStep.id == cycle_step.c.step_id)
                 .join(InnovationVersion, InnovationVersion.id == InnovationStep.version_id)
-                .where(cycle_step.c.cycle_id.in_(self.cycle_ids))):
+                .where(cycle_step.c.cycle_id.in_(self.cycles_query))):
             use = self.innovations.get(innovation_id)
             if use is None:
                 continue
@@ -740,7 +808,7 @@ class _Builder:
     def _plans(self) -> None:
         """Lesson plans written in the period in the scope's schools, how many are shared beyond the
         author, forked from another plan, and the comments made on the schools' plans."""
-        for school_id, visibility, forked_from_id in db.session.execute(
+        for school_id, visibility, forked_from_id in _rows(
                 select(LessonPlan.school_id, LessonPlan.visibility, LessonPlan.forked_from_id)
                 .where(LessonPlan.school_id.in_(self.school_ids), LessonPlan.deleted_at.is_(None),
                        _in_window(LessonPlan.created_at, self.period))):
@@ -748,7 +816,7 @@ class _Builder:
             unit.plans += 1
             unit.plans_shared += visibility != "private"
             unit.forks += forked_from_id is not None
-        for school_id, comments in db.session.execute(
+        for school_id, comments in _rows(
                 select(LessonPlan.school_id, func.count(Comment.id))
                 .join(LessonPlan, LessonPlan.id == Comment.plan_id)
                 .where(LessonPlan.school_id.in_(self.school_ids), LessonPlan.deleted_at.is_(None),
@@ -758,10 +826,10 @@ class _Builder:
 
     def _reflections(self) -> None:
         """How many reflections the period's circles wrote: counted, never read."""
-        for circle_id, status, count in db.session.execute(
+        for circle_id, status, count in _rows(
                 select(Cycle.circle_id, Reflection.status, func.count(Reflection.id))
                 .join(Cycle, Cycle.id == Reflection.cycle_id)
-                .where(Cycle.circle_id.in_(self.circle_ids), _in_window(Reflection.created_at, self.period))
+                .where(Cycle.circle_id.in_(self.circles_query), _in_window(Reflection.created_at, self.period))
                 .group_by(Cycle.circle_id, Reflection.status)):
             unit = self._unit_of_circle(circle_id)
             unit.reflections += count
@@ -771,12 +839,13 @@ class _Builder:
     def _visits(self) -> None:
         """Visits planned in the period, those held in it, and those overdue as of its end (or today)."""
         period = self.period
-        visits = list(db.session.scalars(
-            select(CoachingVisit).where(
-                CoachingVisit.school_id.in_(self.school_ids), CoachingVisit.status != "cancelled",
-                or_(and_(CoachingVisit.planned_on >= period.starts_on, CoachingVisit.planned_on <= period.ends_on),
-                    and_(CoachingVisit.held_on >= period.starts_on, CoachingVisit.held_on <= period.ends_on)))))
-        by_teacher: dict[int, list[CoachingVisit]] = defaultdict(list)
+        visits = _rows(
+            select(CoachingVisit.teacher_id, CoachingVisit.school_id, CoachingVisit.status, CoachingVisit.planned_on,
+                   CoachingVisit.held_on, CoachingVisit.follow_up_due_on)
+            .where(CoachingVisit.school_id.in_(self.school_ids), CoachingVisit.status != "cancelled",
+                   or_(and_(CoachingVisit.planned_on >= period.starts_on, CoachingVisit.planned_on <= period.ends_on),
+                       and_(CoachingVisit.held_on >= period.starts_on, CoachingVisit.held_on <= period.ends_on))))
+        by_teacher: dict[int, list] = defaultdict(list)  # rows with the attributes coaching.is_overdue reads
         for visit in visits:
             by_teacher[visit.teacher_id].append(visit)
         overdue_on = self.today if self.as_of == self.today else self.as_of + timedelta(days=1)
@@ -796,7 +865,7 @@ class _Builder:
 
     def _goals(self) -> None:
         """School goals of the period's academic year, and how many the director approved."""
-        for school_id, status, count in db.session.execute(
+        for school_id, status, count in _rows(
                 select(SchoolGoal.school_id, SchoolGoal.status, func.count(SchoolGoal.id))
                 .where(SchoolGoal.school_id.in_(self.school_ids), SchoolGoal.academic_year_be == self.period.year_be)
                 .group_by(SchoolGoal.school_id, SchoolGoal.status)):
@@ -832,7 +901,8 @@ class _Builder:
             hours_distribution=distribution,
             innovations=sorted(self.innovations.values(), key=lambda u: (-len(u.cycles), u.name_th)),
             stuck=sorted(self.stuck, key=lambda s: s.since), teachers=teachers,
-            schools_without_meetings=[row for row in school_rows if not row.unit.meetings_held])
+            schools_without_meetings=[row for row in school_rows if not row.unit.meetings_held],
+            built_at=self.now)
 
 
 def _short(text: str | None, width: int = 60) -> str:
@@ -869,7 +939,7 @@ def programme_scope() -> Scope:
 
 @dataclass
 class NetworkRow:
-    network: Network
+    network: Place
     unit: Unit
 
 

@@ -406,6 +406,9 @@ def participant_minutes(intervals: list[tuple[datetime, datetime | None, int | N
     intervals: overlapping connections (two tabs) count once, online time stops at ``cap`` (the
     session's end), onsite minutes are what the host recorded, even beyond the planned duration."""
     spans = [(joined, left if onsite is not None else min(left or cap, cap)) for joined, left, onsite in intervals]
+    if len(spans) == 1:  # most people connect once: nothing to merge
+        joined, left = spans[0]
+        return int(round((left - joined).total_seconds() / 60)) if left > joined else 0
     return int(round(_merged_minutes([(a, b) for a, b in spans if b > a])))
 
 

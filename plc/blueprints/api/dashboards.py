@@ -208,7 +208,7 @@ def _answer(kind: str, object_id: int | None, args: dict) -> dict:
                     term=args["term"])
         raise ApiError(422, message, fields={"term": [message]}) from None
     scope = dashboards.scope_for(kind, subject, authz.dashboard_named_school_ids(user))
-    d = dashboards.build(scope, period, stuck_weeks=args["stuck_weeks"])
+    d = dashboards.cached_build(scope, period, stuck_weeks=args["stuck_weeks"])
     return {
         "kind": kind, "subject": _brief(subject) if subject is not None else None,
         "period": {"label": period.label, "starts_on": period.starts_on, "ends_on": period.ends_on, "as_of": d.as_of},
