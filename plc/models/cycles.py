@@ -26,7 +26,7 @@ cycle_innovation_version = Table(
     "cycle_innovation_version",
     db.metadata,
     Column("cycle_id", ForeignKey("cycle.id", ondelete="CASCADE"), primary_key=True),
-    Column("innovation_version_id", ForeignKey("innovation_version.id"), primary_key=True),
+    Column("innovation_version_id", ForeignKey("innovation_version.id"), primary_key=True, index=True),
 )
 
 cycle_step = Table(

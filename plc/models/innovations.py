@@ -86,7 +86,7 @@ class InnovationStep(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("innovation_version.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("innovation_step.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("innovation_step.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # order within the whole version, sub-steps included
     number: Mapped[int] = mapped_column(Integer)  # order among siblings, as the source numbers them
     code: Mapped[str | None] = mapped_column(String(60))

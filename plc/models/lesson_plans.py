@@ -39,7 +39,7 @@ class LessonPlan(db.Model):
     showcased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The revision this plan was adapted from. No foreign key: plans and revisions point at each
     # other, and revisions are never deleted while their plan exists (plans are soft-deleted).
-    forked_from_id: Mapped[int | None] = mapped_column(Integer)
+    forked_from_id: Mapped[int | None] = mapped_column(Integer, index=True)
     body_md: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     revision_count: Mapped[int] = mapped_column(Integer, default=0)

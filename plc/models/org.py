@@ -78,7 +78,8 @@ network_school = Table(
     "network_school",
     db.metadata,
     Column("network_id", ForeignKey("network.id", ondelete="CASCADE"), primary_key=True),
-    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+    # Asked by school on almost every page (which networks is this school in?): the key leads with network_id.
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
