@@ -47,9 +47,14 @@ def current_locale() -> str:
 
 
 def wants_thai_digits() -> bool:
-    if not has_request_context() or current_locale() != "th":
+    if not has_request_context():
         return False
-    return bool(current_user and current_user.is_authenticated and current_user.thai_digits)
+    # Asked for every number a page shows (thousands on a dashboard): once per request is enough,
+    # since the locale and the user are settled before anything renders.
+    if "_plc_thai_digits" not in g:
+        g._plc_thai_digits = current_locale() == "th" and bool(
+            current_user and current_user.is_authenticated and current_user.thai_digits)
+    return g._plc_thai_digits
 
 
 def to_thai_digits(text: str) -> str:
