@@ -907,13 +907,13 @@ def dashboard_named_school_ids(user) -> set[int] | None:
 def dashboards_of(user) -> dict[str, list]:
     """The dashboards the user may open, for the menu and the index page."""
     if not _authenticated(user):
-        return {"programme": [], "networks": [], "schools": [], "area_offices": []}
+        return {"programme": False, "networks": [], "schools": [], "area_offices": []}
     admin = is_admin(user)
     networks = member_network_ids(user, NETWORK_STAFF)
     schools = member_school_ids(user, {Role.DIRECTOR})
     area_offices = member_area_office_ids(user, AREA_STAFF)
     return {
-        "programme": [True] if admin else [],
+        "programme": admin,
         "networks": list(db.session.scalars(select(Network).where(Network.id.in_(networks)).order_by(Network.name_th)))
         if networks else [],
         "schools": list(db.session.scalars(select(School).where(School.id.in_(schools)).order_by(School.name_th)))

@@ -25,7 +25,8 @@ def _percent(value: float | None):
 
 
 def effect_size_cell(unit) -> float | str:
-    """The mean effect size, or "fewer than 5" when every group was too small to report."""
+    """The mean effect size of a Unit or an InnovationUse, or "fewer than 5" when every group was
+    too small to report."""
     if unit.effect_size_mean is not None:
         return round(unit.effect_size_mean, 2)
     if unit.outcomes_small:
@@ -39,10 +40,8 @@ def month_label(year: int, month: int) -> str:
     return f"{year}-{month:02d}"
 
 
-def _name(obj) -> str:
-    if current_locale() == "en" and getattr(obj, "name_en", None):
-        return obj.name_en
-    return obj.name_th
+def _name(place) -> str:
+    return place.display_name(current_locale())
 
 
 def unit_header() -> list[str]:
@@ -139,9 +138,8 @@ def _innovations(dashboard: Dashboard) -> list[list]:
     rows = [[_("Innovation"), _("Schools"), _("Network-wide circles"), _("PLC cycles"), _("Mean effect size")]]
     locale = current_locale()
     for use in dashboard.innovations:
-        mean = use.effect_size_mean
-        cell = round(mean, 2) if mean is not None else (_("fewer than 5 learners") if use.outcomes_small else "")
-        rows.append([use.display_name(locale), len(use.school_ids), use.network_circles, len(use.cycles), cell])
+        rows.append([use.display_name(locale), len(use.school_ids), use.network_circles, len(use.cycles),
+                     effect_size_cell(use)])
     return rows
 
 

@@ -50,8 +50,7 @@ def requested_period() -> dashboards.Period:
     try:
         return dashboards.Period.parse(text[:20])
     except ValueError:
-        message = _("“%(term)s” is not a semester. Write it as 1/2569 or 2/2569, or an academic year such as 2569.",
-                    term=text[:20])
+        message = dashboards.period_error_message(text[:20])
         raise ApiError(400, message, fields={"term": [message]}) from None
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
 
 from plc.database import execute_core
@@ -153,8 +154,21 @@ class Scope:
     named_school_ids: frozenset[int] = frozenset()
 
 
+class _Named:
+    """``name_th`` always, ``name_en`` when English is asked for and there is one."""
+
+    def display_name(self, locale: str = "th") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_th
+
+
+def period_error_message(text: str) -> str:
+    """What a reader is told when ``text`` is not a period (the pages and the API say the same)."""
+    return _("“%(term)s” is not a semester. Write it as 1/2569 or 2/2569, or an academic year such as 2569.",
+             term=text)
+
+
 @dataclass(frozen=True)
-class Place:
+class Place(_Named):
     """A school or a network as a dashboard shows it: plain data, so that a built dashboard can be
     kept in a cache (Redis, when scaled) and read by any process."""
 
@@ -164,9 +178,6 @@ class Place:
     area_office_id: int | None = None
     kind: str | None = None
     cohort: int | None = None
-
-    def display_name(self, locale: str = "th") -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_th
 
 
 # ---------------------------------------------------------------------------- figures
@@ -268,10 +279,6 @@ class Unit:
         return sum(self.effect_sizes) / len(self.effect_sizes) if self.effect_sizes else None
 
     @property
-    def effect_size_reportable(self) -> bool:
-        return bool(self.effect_sizes)
-
-    @property
     def share_above_hinge(self) -> float | None:
         if not self.effect_sizes:
             return None
@@ -325,7 +332,7 @@ class CircleRow:
 
 
 @dataclass
-class TeacherRow:
+class TeacherRow(_Named):
     """Only for schools whose teachers the viewer may see by name."""
 
     user_id: int
@@ -336,9 +343,6 @@ class TeacherRow:
     sessions: int
     visits_held: int
     left_on: date | None
-
-    def display_name(self, locale: str = "th") -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_th
 
 
 @dataclass
@@ -354,7 +358,7 @@ class StuckCycle:
 
 
 @dataclass
-class InnovationUse:
+class InnovationUse(_Named):
     innovation_id: int
     name_th: str
     name_en: str | None
@@ -368,9 +372,6 @@ class InnovationUse:
     @property
     def effect_size_mean(self) -> float | None:
         return sum(self.effect_sizes) / len(self.effect_sizes) if self.effect_sizes else None
-
-    def display_name(self, locale: str = "th") -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_th
 
     def step_rows(self) -> list[tuple[str, str, int]]:
         return [(th, en, n) for (_position, _code), (th, en, n) in sorted(self.steps.items())]

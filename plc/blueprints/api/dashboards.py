@@ -3,7 +3,6 @@ and the programme. Teachers are named only where the caller manages them; reflec
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from plc import authz
@@ -204,8 +203,7 @@ def _answer(kind: str, object_id: int | None, args: dict) -> dict:
     try:
         period = dashboards.Period.parse(args["term"])
     except ValueError:
-        message = _("“%(term)s” is not a semester. Write it as 1/2569 or 2/2569, or an academic year such as 2569.",
-                    term=args["term"])
+        message = dashboards.period_error_message(args["term"])
         raise ApiError(422, message, fields={"term": [message]}) from None
     scope = dashboards.scope_for(kind, subject, authz.dashboard_named_school_ids(user))
     d = dashboards.cached_build(scope, period, stuck_weeks=args["stuck_weeks"])
