@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from plc.clock import BANGKOK, bangkok_today  # noqa: F401  (re-exported: the callers say plc.i18n)
+
 BE_OFFSET = 543
-BANGKOK = ZoneInfo("Asia/Bangkok")
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 TH_MONTHS = (
     "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -143,10 +143,6 @@ def academic_term(day: date) -> AcademicTerm:
 def fiscal_year_be(day: date) -> int:
     """ปีงบประมาณ: October to September, named after the year in which it ends."""
     return be_year(day.year + 1 if day.month >= 10 else day.year)
-
-
-def bangkok_today() -> date:
-    return datetime.now(BANGKOK).date()
 
 
 def days_ago(days: int) -> date:

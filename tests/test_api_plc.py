@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import plc.clock
 from plc.i18n import bangkok_today
 from plc.models import FocusArea
 from tests.live_helpers import build_live_work, live_bodies
@@ -20,7 +21,15 @@ from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
+# Request bodies may use the date captured at import (yesterday is still a valid date if the run
+# crosses midnight in Bangkok); dates the server stamps are compared with today() at assertion time.
 TODAY = bangkok_today().isoformat()
+
+
+def today() -> str:
+    return bangkok_today().isoformat()
+
+
 THAI_CATALOGUE = Path(__file__).resolve().parents[1] / "plc" / "translations"
 LESSONS = {"results": "นักเรียนเข้าใจเศษส่วนมากขึ้น", "picture_of_success": "นักเรียนอธิบายวิธีคิดได้",
            "problems": "เวลาไม่พอ", "conditions": "ครูในวงช่วยกันสังเกต", "next_steps": "ขยายผลไปชั้น ป.5"}
@@ -496,7 +505,7 @@ def test_circle_is_created_and_described(call, world):
     assert created["permissions"] == {"manage": True, "work": True}
     [member] = created["members"]
     assert member["user"]["id"] == world.teacher.id and member["role"] == "facilitator"
-    assert member["joined_on"] == TODAY and member["left_on"] is None and member["accepted_norms"]
+    assert member["joined_on"] == today() and member["left_on"] is None and member["accepted_norms"]
     [current] = created["meeting_rule"][:1]
     assert (current["held"], current["required"], current["status"]) == (0, 2, "due")
     assert created["member_count"] == 1 and created["meetings"] == [] and created["cycles"] == []
@@ -504,6 +513,19 @@ def test_circle_is_created_and_described(call, world):
     listed = ok(call("teacher", "GET", "/api/v1/circles?mine=true"))
     assert ids(listed["items"]) == [created["id"]]
     assert ok(call("director", "GET", "/api/v1/circles?mine=true"))["total"] == 0
+
+
+def test_the_day_stamped_on_a_joining_is_the_day_in_bangkok(call, world, monkeypatch):
+    """23:30 UTC on 2 December is 06:30 on 3 December in Bangkok: the member joined on the 3rd."""
+    class EarlyMorningInBangkok(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 2, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(plc.clock, "datetime", EarlyMorningInBangkok)
+    created = ok(call("teacher", "POST", "/api/v1/circles", json={
+        "school_id": world.school_a.id, "name": "วงเช้าตรู่", "meeting_count": 1, "meeting_period": "month"}), 201)
+    assert [m["joined_on"] for m in created["members"]] == ["2026-12-03"]
     assert ok(call("director", "GET", "/api/v1/circles"))["total"] == 1
 
 
@@ -543,7 +565,7 @@ def test_circle_members_norms_and_leaving(call, world, work):
     ok(call("teacher", "POST", f"{path}/norms/accept"))
 
     left = ok(call("teacher", "DELETE", f"{path}/members/{world.director.id}"))
-    assert left["left_on"] == TODAY
+    assert left["left_on"] == today()
     detail = ok(call("teacher", "GET", path))
     assert [m["user"]["id"] for m in detail["former_members"]] == [world.director.id]
     assert world.director.id not in [m["user"]["id"] for m in detail["members"]]
@@ -618,18 +640,18 @@ def test_cycle_is_started_advanced_and_reviewed(call, world, work):
         "target_class_size": 25, "target_groups": ["เก่ง", "อ่อน"]}), 201)
     assert [p["key"] for p in created["phases"]] == ["plan", "do", "check", "act"]
     assert [p["state"] for p in created["phases"]] == ["current", "upcoming", "upcoming", "upcoming"]
-    assert created["phases"][0]["started_on"] == TODAY and created["current_phase"]["key"] == "plan"
+    assert created["phases"][0]["started_on"] == today() and created["current_phase"]["key"] == "plan"
     assert created["circle"]["id"] == work["circle_id"] and created["target_class_size"] == 25
     assert [s["id"] for s in created["innovations"][0]["applied_steps"]] == work["step_ids"][:1]
     path = f"/api/v1/cycles/{created['id']}"
 
     advanced = ok(call("teacher", "POST", f"{path}/advance"))
     assert [p["state"] for p in advanced["phases"]] == ["done", "current", "upcoming", "upcoming"]
-    assert advanced["phases"][0]["ended_on"] == TODAY and advanced["current_phase"]["key"] == "do"
+    assert advanced["phases"][0]["ended_on"] == today() and advanced["current_phase"]["key"] == "do"
 
     checkpoint = ok(call("teacher", "POST", f"{path}/checkpoints", json={
         "stage": "midstream", "reviewed": "ทบทวนแผน", "changed": "ปรับใบงาน"}), 201)
-    assert checkpoint["stage"] == "midstream" and checkpoint["held_on"] == TODAY
+    assert checkpoint["stage"] == "midstream" and checkpoint["held_on"] == today()
     assert checkpoint["recorded_by"]["id"] == world.teacher.id
     error(call("teacher", "POST", f"{path}/checkpoints", json={"stage": "upstream"}), 422, "reviewed")
     error(call("teacher", "POST", f"{path}/checkpoints", json={"stage": "sideways", "reviewed": "x"}), 422, "stage")

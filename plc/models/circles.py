@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plc.clock import bangkok_today
 from plc.extensions import db
-from plc.i18n import bangkok_today
 from plc.models._types import UTCDateTime, utcnow
 
 CIRCLE_ROLES = ("member", "facilitator")
@@ -72,7 +72,7 @@ class CircleMember(db.Model):
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(12), default="member")
-    joined_on: Mapped[date] = mapped_column(Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(Date, default=bangkok_today)
     left_on: Mapped[date | None] = mapped_column(Date)  # first day no longer a member
     accepted_norms_version: Mapped[int | None] = mapped_column(Integer)
     accepted_norms_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

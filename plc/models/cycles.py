@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plc.clock import bangkok_today
 from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
@@ -113,7 +114,7 @@ class DECheckpoint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
     stage: Mapped[str] = mapped_column(String(12))
-    held_on: Mapped[date] = mapped_column(Date, default=date.today)
+    held_on: Mapped[date] = mapped_column(Date, default=bangkok_today)
     reviewed: Mapped[str | None] = mapped_column(Text)
     monitored: Mapped[str | None] = mapped_column(Text)
     evaluated: Mapped[str | None] = mapped_column(Text)

@@ -9,8 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plc.clock import bangkok_today
 from plc.extensions import db
-from plc.i18n import bangkok_today
 from plc.models._types import UTCDateTime, utcnow
 
 
@@ -112,7 +112,7 @@ class Membership(db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
     area_office_id: Mapped[int | None] = mapped_column(ForeignKey("area_office.id"), index=True)
-    starts_on: Mapped[date] = mapped_column(Date, default=date.today)
+    starts_on: Mapped[date] = mapped_column(Date, default=bangkok_today)
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

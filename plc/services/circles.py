@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
-from plc.i18n import AcademicTerm, academic_term, bangkok_today
+from plc.i18n import AcademicTerm, academic_term, bangkok_today, to_local
 from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
@@ -256,7 +256,7 @@ def meeting_rule(circle: Circle, today: date | None = None, periods: int = 2) ->
     held_dates = [m.held_on for m in circle.meetings]
     statuses = []
     day = today
-    created_on = circle.created_at.date() if circle.created_at else None
+    created_on = to_local(circle.created_at).date() if circle.created_at else None
     for _index in range(periods):
         label, start, end = rule_period(day, circle.meeting_period)
         if created_on and end < created_on and statuses:
