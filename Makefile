@@ -40,6 +40,7 @@ test-scaled: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Extract UI strings and update the catalogues; translate plc/translations/th/LC_MESSAGES/messages.po
 translations: venv

@@ -20,10 +20,26 @@ from dataclasses import dataclass
 from flask import abort, g, has_request_context
 from sqlalchemy import bindparam, or_, select
 
+from plc import audit
 from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import bangkok_today
-from plc.models import AreaOffice, Membership, Network, Role, School, User
+from plc.models import (
+    AreaOffice,
+    Circle,
+    CircleMember,
+    CoachingVisit,
+    Cycle,
+    Innovation,
+    LessonPlan,
+    Membership,
+    Network,
+    Reflection,
+    Role,
+    School,
+    User,
+)
+from plc.models.live_sessions import LiveSession, SessionGuest
 from plc.models.org import network_school
 from plc.models.users import ROLE_SCOPES
 
@@ -310,7 +326,6 @@ def can_view_audit_log(user) -> bool:
 
 
 def _audit_denial(user, action: str, target, status: int) -> None:
-    from plc.services import audit
 
     if target is None:  # nothing to protect: the object does not exist
         return
@@ -415,7 +430,6 @@ def _circle_roles(user) -> dict[int, str]:
 @functools.cache
 def _current_memberships_statement():
     """Built once: asked on most pages."""
-    from plc.models import CircleMember
 
     return select(CircleMember.circle_id, CircleMember.role).where(
         CircleMember.user_id == bindparam("user_id"), CircleMember.current_clause(bindparam("today")))
@@ -431,7 +445,6 @@ def _facilitated_circle_ids(user) -> set[int]:
 
 def visible_circles_clause(user):
     """WHERE clause for circles the user may see."""
-    from plc.models import Circle
 
     if is_admin(user):
         return True
@@ -557,6 +570,23 @@ def can_view_innovation(user, innovation) -> bool:
     return innovation.visibility == "network" and innovation.owner_network_id in networks
 
 
+def visible_innovations_clause(user):
+    """SQL twin of ``can_view_innovation``: public models, plus those shared within the user's schools
+    or networks."""
+    if is_admin(user):
+        return True
+    schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
+    networks = visible_network_ids(user) or set()
+    return or_(
+        Innovation.visibility == "public",
+        Innovation.owner_school_id.in_(schools) if schools else False,
+        (Innovation.visibility == "network") & (
+            Innovation.owner_network_id.in_(networks) if networks else False),
+        (Innovation.visibility == "network") & Innovation.owner_school_id.in_(
+            select(School.id).where(School.networks.any(Network.id.in_(networks)))) if networks else False,
+    )
+
+
 def can_create_innovation(user, owner) -> bool:
     if isinstance(owner, School):
         return can_draft_goal(user, owner)
@@ -585,8 +615,6 @@ def can_edit_innovation(user, innovation) -> bool:
 
 
 def visible_plans_clause(user):
-    from plc.models import LessonPlan
-    from plc.models.org import network_school
 
     if is_admin(user):
         return True
@@ -650,7 +678,6 @@ def can_showcase_plan(user, plan) -> bool:
 
 
 def visible_reflections_clause(user):
-    from plc.models import Cycle, Reflection
 
     if not _authenticated(user):
         return False
@@ -717,7 +744,6 @@ def can_coach(user, teacher, school) -> bool:
 def visible_visits_clause(user):
     """WHERE clause for the visits the user may see (the same rule as ``can_view_visit``): their own
     as coach or teacher, and those at schools they manage."""
-    from plc.models import CoachingVisit
 
     if is_admin(user):
         return True
@@ -771,7 +797,6 @@ class SessionAccess:
 
     @functools.cached_property
     def may_host(self) -> bool:
-        from plc.models import Circle
 
         return _hosts(self.user, self.host_id, load_circle=lambda: db.session.get(Circle, self.circle_id))
 
@@ -782,8 +807,6 @@ class SessionAccess:
 
 @functools.cache
 def _session_access_statement():
-    from plc.models import CircleMember
-    from plc.models.live_sessions import LiveSession, SessionGuest
 
     user_id = bindparam("user_id")
     member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
@@ -848,7 +871,6 @@ def can_plan_visits(user) -> bool:
 def can_use_coaching(user) -> bool:
     """Whom the main menu offers the coaching pages: those who coach or oversee visits, and
     teachers who have been visited."""
-    from plc.models import CoachingVisit
 
     if not _authenticated(user):
         return False

@@ -8,6 +8,10 @@ import click
 from flask.cli import AppGroup
 
 from plc.extensions import db
+from plc.seeds.demo import DEMO_PASSWORD, seed_demo
+from plc.seeds.reference import seed_reference
+from plc.seeds.scale import KNOWN_ACCOUNTS, SCALE_PASSWORD, ScaleSeedError, seed_scale
+from plc.services import search
 
 seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 
@@ -15,9 +19,6 @@ seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 @seed.command("reference")
 def seed_reference_command() -> None:
     """Regions, provinces, affiliations, area offices, focus areas and the innovation library."""
-    from plc.seeding import seed_reference
-    from plc.services import search
-
     counts = seed_reference()
     counts["search_documents"] = search.reindex_all()
     db.session.commit()
@@ -29,8 +30,6 @@ def seed_demo_command() -> None:
     """Reference data plus two demo networks, their schools, fictional people and their PLC work
     (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned; lesson plans,
     reflections, coaching visits and live sessions, one of them always upcoming)."""
-    from plc.seeding import DEMO_PASSWORD, seed_demo
-    from plc.services import search
 
     counts = seed_demo()
     counts["search_documents"] = search.reindex_all()
@@ -55,8 +54,6 @@ def seed_scale_command(seed_value: int, networks: int, schools: int, provinces: 
                        semesters: int, index: bool) -> None:
     """A TSQP-sized programme for benchmarks and dashboards, in a database of its own: refused when
     the database holds anything beyond the reference data (which it loads first)."""
-    from plc.seeding_scale import KNOWN_ACCOUNTS, SCALE_PASSWORD, ScaleSeedError, seed_scale
-    from plc.services import search
 
     started = time.perf_counter()
 
@@ -88,8 +85,6 @@ def seed_scale_command(seed_value: int, networks: int, schools: int, provinces: 
 @click.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index from the records (after an import or a restore)."""
-    from plc.services import search
-
     count = search.reindex_all()
     db.session.commit()
     click.echo(f"Indexed {count} records.")

@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 def green() -> bool:
     try:
-        from gevent import monkey
+        from gevent import monkey  # noqa: PLC0415  (gevent is optional: asked only to learn if it runs)
     except ImportError:
         return False
     return monkey.is_module_patched("socket")
@@ -27,7 +27,7 @@ def run_blocking(function: Callable[..., T], *args) -> T:
     """Runs CPU-heavy C code that releases the GIL (Argon2) on a real thread when green, so one
     log-in does not stall every open chat for the length of a hash."""
     if green():
-        import gevent
+        import gevent  # noqa: PLC0415  (only reached when gevent runs)
 
         return gevent.get_hub().threadpool.apply(function, args)
     return function(*args)

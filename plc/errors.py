@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from plc.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,6 @@ def render_error(exc: HTTPException):
     else:
         title = str(ERROR_TITLES.get(status, exc.name))
         response = render_template("errors/error.html", status=status, title=title, message=message), status
-        from flask import make_response
 
         response = make_response(response)
     if status == 401 and wants_json():
@@ -118,7 +119,6 @@ def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return render_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    from plc.extensions import db
 
     db.session.rollback()  # the error page (its menu) may query; a failed transaction would break it too
     return render_error(InternalServerError())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
@@ -152,7 +153,6 @@ def days_ago(days: int) -> date:
 def language_url(code: str) -> str:
     """The current page in another language, keeping its query string. After a form POST the page
     has no address of its own, so the switch goes to the home page instead of a 405."""
-    from urllib.parse import urlencode
 
     if request.method != "GET" or request.endpoint is None:
         return "/?" + urlencode({"lang": code})

@@ -34,7 +34,7 @@ from plc.models import (
     User,
 )
 from plc.models.cycles import cycle_goal, cycle_innovation_version, cycle_step
-from plc.seeding_scale import KNOWN_ACCOUNTS, REFERENCE_TABLES, SCALE_PASSWORD, ScaleSeedError, seed_scale
+from plc.seeds.scale import KNOWN_ACCOUNTS, REFERENCE_TABLES, SCALE_PASSWORD, ScaleSeedError, seed_scale
 from tests.conftest import login
 
 SMALL = {"networks": 2, "schools": 8, "provinces": 3, "staff": 150, "semesters": 2}
@@ -385,7 +385,7 @@ def check_consistency(today: date, first_day: date, *, varied: bool) -> None:
 
 
 def _bangkok():
-    from plc.seeding import DEMO_TZ
+    from plc.seeds.files import DEMO_TZ
 
     return DEMO_TZ
 

@@ -1,7 +1,8 @@
 from sqlalchemy import func, select
 
 from plc.models import AreaOffice, Membership, Network, Province, Region, School, User
-from plc.seeding import DEMO_PASSWORD, seed_demo, seed_reference
+from plc.seeds.demo import DEMO_PASSWORD, seed_demo
+from plc.seeds.reference import seed_reference
 from plc.services.passwords import verify_password
 
 DEMO_ACCOUNTS = {
@@ -79,7 +80,7 @@ def test_demo_seed_matches_the_interface_contract_and_is_idempotent(app):
 def _reference_yaml() -> dict:
     import yaml
 
-    from plc.seeding import SEEDS_DIR
+    from plc.seeds.files import SEEDS_DIR
 
     with (SEEDS_DIR / "reference" / "innovations.yaml").open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -178,9 +179,9 @@ def test_reference_seed_loads_both_focus_area_taxonomies(app):
 def test_reseeding_reference_adds_no_version_unless_the_yaml_text_changed(app, monkeypatch):
     import copy
 
-    from plc import seeding
     from plc.extensions import db
     from plc.models import FocusArea, Innovation, InnovationStep, InnovationVersion
+    from plc.seeds import reference
 
     tables = (Innovation, InnovationVersion, InnovationStep, FocusArea)
     with app.app_context():
@@ -194,11 +195,11 @@ def test_reseeding_reference_adds_no_version_unless_the_yaml_text_changed(app, m
         assert db.session.scalar(select(func.max(InnovationVersion.number))) == 1
 
         # The YAML text of 5 L changes: a new version is added, version 1 stays as it was.
-        entries = copy.deepcopy(seeding.reference_entries())
+        entries = copy.deepcopy(reference.reference_entries())
         five_l = next(e for e in entries if e["id"] == "five-l-model")
         old_text = five_l["steps"][3]["text_th"]
         five_l["steps"][3]["text_th"] = "การจัดการเรียนรู้โดยให้ผู้เรียนลงมือปฏิบัติ"
-        monkeypatch.setattr(seeding, "reference_entries", lambda: entries)
+        monkeypatch.setattr(reference, "reference_entries", lambda: entries)
         seed_reference()
         seed_reference()
         db.session.commit()
@@ -217,7 +218,7 @@ def test_demo_seed_tells_a_complete_plc_story(app):
 
     from plc.extensions import db
     from plc.models import Circle, CircleMeeting, Cycle, DECheckpoint, SchoolGoal
-    from plc.seeding import _load
+    from plc.seeds.files import load_yaml
     from plc.services.circles import meeting_rule
     from plc.services.outcomes import effect_of
 
@@ -228,7 +229,7 @@ def test_demo_seed_tells_a_complete_plc_story(app):
         db.session.commit()
         assert first == second
         assert first["cycles"] >= 6 and first["circles"] >= 5 and first["outcomes"] >= 8
-        as_of = _load("demo/plc.yaml")["as_of"]
+        as_of = load_yaml("demo/plc.yaml")["as_of"]
         assert as_of == date(2026, 11, 22)
 
         # goals: every school has some; networked schools have the 2569 core goal; mixed statuses
@@ -366,14 +367,14 @@ def test_demo_work_covers_plans_reflections_coaching_and_sessions(app):
         SearchDocument,
     )
     from plc.models.live_sessions import Attendance, ChatMessage, LiveSession, Notification
-    from plc.seeding import _load
+    from plc.seeds.files import load_yaml
     from plc.services import coaching, lesson_plans, live_sessions
 
     with app.app_context():
         seed_demo()
         db.session.commit()
-        as_of = _load("demo/work.yaml")["as_of"]
-        assert as_of == _load("demo/plc.yaml")["as_of"]
+        as_of = load_yaml("demo/work.yaml")["as_of"]
+        assert as_of == load_yaml("demo/plc.yaml")["as_of"]
         end_of_day = datetime.combine(as_of, time(23, 59), tzinfo=UTC)
         now = datetime.now(UTC)
 
@@ -516,8 +517,8 @@ def test_demo_work_refuses_what_the_platform_would_refuse(app):
 
     from plc.extensions import db
     from plc.models import LessonPlan
-    from plc.seeding import _load
-    from plc.seeding_work import DemoDataError, _plan_comments, _Refs
+    from plc.seeds.demo_work import DemoDataError, _plan_comments, _Refs
+    from plc.seeds.files import load_yaml
     from plc.services import lesson_plans
 
     with app.app_context():
@@ -525,7 +526,7 @@ def test_demo_work_refuses_what_the_platform_would_refuse(app):
         db.session.commit()
         networks = {n.key: n for n in db.session.scalars(select(Network))}
         schools = {item["key"]: db.session.scalar(select(School).where(School.name_th == item["name_th"]))
-                   for item in _load("demo/demo.yaml")["schools"]}
+                   for item in load_yaml("demo/demo.yaml")["schools"]}
         refs = _Refs(networks, schools)
         private = db.session.scalar(select(LessonPlan).where(LessonPlan.visibility == "private"))
         with pytest.raises(DemoDataError, match="outsider@example.org"):

@@ -22,7 +22,7 @@ from plc.forms.circles import (
     MemberRoleForm,
 )
 from plc.forms.people import ConfirmForm
-from plc.i18n import current_locale
+from plc.i18n import bangkok_today, current_locale
 from plc.models import Circle, CircleMember, Cycle, Network, School, User
 from plc.services import circles, cycles, org
 
@@ -182,7 +182,6 @@ def _meeting_form(circle: Circle, formdata=None) -> MeetingForm:
     open_cycles = [c for c in circle.cycles if not c.is_closed]
     form = MeetingForm(formdata=formdata, cycles=open_cycles)
     if formdata is None:
-        from plc.i18n import bangkok_today
 
         form.held_on.data = bangkok_today()
     return form

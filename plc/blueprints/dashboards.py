@@ -7,11 +7,11 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from plc import authz, dashboard_tables
+from plc import audit, authz, dashboard_tables
 from plc.errors import ApiError
 from plc.extensions import db, limiter
 from plc.i18n import bangkok_today, localize_digits
-from plc.services import audit, dashboards, goals
+from plc.services import dashboards, goals
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 

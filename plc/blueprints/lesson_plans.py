@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -344,7 +344,6 @@ def render_plan(plan: LessonPlan, *, comment_form=None, reply_to: int | None = N
 
 
 def _max_attachment_mb() -> float:
-    from flask import current_app
 
     limit = current_app.config.get("PLC_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
     return round(limit / (1024 * 1024), 1)

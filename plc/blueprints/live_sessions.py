@@ -14,13 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from plc import authz, exports
+from plc import audit, authz, exports
 from plc.blueprints.circles import circle_or_404
 from plc.extensions import db, limiter
 from plc.forms._fields import apply_service_errors
 from plc.forms.live_sessions import MuteForm, ReadOnlyForm, ScheduleForm, SummaryForm
 from plc.forms.people import ConfirmForm
-from plc.i18n import current_locale, to_local
+from plc.i18n import current_locale, localize_digits, to_local
 from plc.labels import MEETING_MODE_LABELS
 from plc.models import Circle, CircleMember, Cycle, Membership, School, User
 from plc.models._types import utcnow
@@ -32,7 +32,8 @@ from plc.models.live_sessions import (
     SessionGuest,
     SessionMute,
 )
-from plc.services import audit, live_sessions, notifications
+from plc.realtime.presence import store
+from plc.services import live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionInput
 
 bp = Blueprint("live_sessions", __name__)
@@ -56,7 +57,6 @@ def clock(value) -> str:
 
 @bp.app_template_filter("plc_hours")
 def plc_hours(minutes: int | None) -> str:
-    from plc.i18n import localize_digits
 
     minutes = int(minutes or 0)
     return localize_digits(_("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60))
@@ -184,7 +184,6 @@ def render_session(live: LiveSession, *, summary_form=None, onsite_errors=None, 
     muted = set(db.session.scalars(select(SessionMute.user_id).where(SessionMute.session_id == live.id)))
     presence = []
     if live.mode == "online" and live.state != "ended" and can_attend:
-        from plc.realtime.presence import store
 
         presence = store().members(live.id)
     attendance = live_sessions.attendance(live) if can_host else []

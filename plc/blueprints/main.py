@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 
+from plc.blueprints.circles import my_work
 from plc.services import org
 
 bp = Blueprint("main", __name__)
@@ -16,7 +17,6 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
-    from plc.blueprints.circles import my_work
 
     my_circles, my_cycles = my_work(current_user)
     return render_template("main/home.html", dashboard=org.dashboard(current_user), my_circles=my_circles,

@@ -15,6 +15,8 @@ from plc.forms._fields import (
     optional,
     required,
 )
+from plc.i18n import current_locale
+from plc.labels import CIRCLE_ROLE_LABELS, MEETING_MODE_LABELS, MEETING_PERIOD_LABELS
 
 # กลุ่มสาระการเรียนรู้ of the basic education core curriculum. Stored in Thai, shown in the reader's language.
 LEARNING_AREAS = {
@@ -31,7 +33,6 @@ OTHER = "other"
 
 
 def learning_area_choices() -> list[SelectChoice]:
-    from plc.i18n import current_locale
 
     english = current_locale() == "en"
     return ([SelectChoice("", _l("— Not tied to one learning area —"))]
@@ -75,7 +76,6 @@ class CircleForm(LearningAreaChoice, FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import MEETING_PERIOD_LABELS
 
         self.learning_area.choices = learning_area_choices()
         self.meeting_period.choices = [SelectChoice(k, v) for k, v in MEETING_PERIOD_LABELS.items()]
@@ -93,7 +93,6 @@ class AddMemberForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import CIRCLE_ROLE_LABELS
 
         self.role.choices = [SelectChoice(k, v) for k, v in CIRCLE_ROLE_LABELS.items()]
 
@@ -103,7 +102,6 @@ class MemberRoleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import CIRCLE_ROLE_LABELS
 
         self.role.choices = [SelectChoice(k, v) for k, v in CIRCLE_ROLE_LABELS.items()]
 
@@ -119,7 +117,6 @@ class MeetingForm(FlaskForm):
 
     def __init__(self, *args, cycles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import MEETING_MODE_LABELS
 
         self.mode.choices = [SelectChoice(k, v) for k, v in MEETING_MODE_LABELS.items()]
         self.cycle_id.choices = [SelectChoice(0, _l("— No particular cycle —"))] + [

@@ -17,6 +17,8 @@ from plc.forms._fields import (
     optional,
     required,
 )
+from plc.labels import DE_STAGE_LABELS, PHASE_TEMPLATE_LABELS
+from plc.services.outcomes import Aggregate
 
 # Stored in Thai as the documents write them (เก่ง/กลาง/อ่อน); shown in the reader's language.
 TARGET_GROUP_LABELS = {
@@ -49,7 +51,6 @@ class CycleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import PHASE_TEMPLATE_LABELS
 
         self.template.choices = [SelectChoice(k, v) for k, v in PHASE_TEMPLATE_LABELS.items()]
         self.target_groups.choices = [SelectChoice(k, v) for k, v in TARGET_GROUP_LABELS.items()]
@@ -68,7 +69,6 @@ class CheckpointForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from plc.labels import DE_STAGE_LABELS
 
         self.stage.choices = [SelectChoice(k, v) for k, v in DE_STAGE_LABELS.items()]
 
@@ -91,7 +91,6 @@ class OutcomeForm(FlaskForm):
 
     def aggregate(self, prefix: str):
         """An Aggregate for "pre" or "post", or None when nothing of it was entered."""
-        from plc.services.outcomes import Aggregate
 
         n, mean, sd = (getattr(self, f"{prefix}_{name}").data for name in ("n", "mean", "sd"))
         if n is None and mean is None and sd is None:

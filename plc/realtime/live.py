@@ -250,11 +250,3 @@ class LiveNamespace(Namespace):
         db.session.commit()
         return {"ok": True}
 
-
-def disconnect_user(user_id: int) -> None:
-    """Ends every socket of a user, on every process (the message queue carries it)."""
-    for sid in store().sids_of(user_id):
-        try:
-            socketio.server.disconnect(sid, namespace=outbox.NAMESPACE)
-        except (KeyError, ValueError):  # already gone
-            log.debug("socket %s already disconnected", sid)

@@ -3,10 +3,16 @@ it commits, so nobody ever hears of a message that a rollback then erased."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from plc.extensions import socketio
+from plc.realtime.presence import store
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "/live"
 
@@ -34,14 +40,20 @@ def _emit_after_commit(session: Session) -> None:
     pending = session.info.pop("plc_outbox", [])
     if not pending:
         return
-    from plc.extensions import socketio
-    from plc.realtime.live import disconnect_user
-
     for item in pending:
         if item.event == DISCONNECT:
             disconnect_user(item.data["user_id"])
         else:
             socketio.emit(item.event, item.data, to=item.room, namespace=NAMESPACE)
+
+
+def disconnect_user(user_id: int) -> None:
+    """Ends every socket of a user, on every process (the message queue carries it)."""
+    for sid in store().sids_of(user_id):
+        try:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        except (KeyError, ValueError):  # already gone
+            log.debug("socket %s already disconnected", sid)
 
 
 def _discard(session: Session, *_args) -> None:

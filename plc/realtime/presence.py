@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from flask import current_app
 from limits import RateLimitItem
 
+from plc.extensions import limiter, socketio
+
 TTL_SECONDS = 90  # a connection that sends no heartbeat for this long is no longer present
 PRESENCE_INTERVAL = 1.0  # seconds: at most one 'presence' broadcast per session per interval and process
 
@@ -79,7 +81,7 @@ class RedisPresence:
     ``plc:conn:<sid>`` → {user, sessions}; ``plc:user-sids:<user>`` set of sids."""
 
     def __init__(self, url: str):
-        import redis
+        import redis  # noqa: PLC0415  (only the scaled profile installs it)
 
         self._redis = redis.Redis.from_url(url, decode_responses=True)
 
@@ -182,13 +184,9 @@ class PresenceThrottle:
         if delay is None:
             emit(session_id)
         else:
-            from plc.extensions import socketio
-
             socketio.start_background_task(self._trailing, session_id, emit, delay)
 
     def _trailing(self, session_id: int, emit: Callable[[int], None], delay: float) -> None:
-        from plc.extensions import socketio
-
         socketio.sleep(delay)
         with self._lock:
             self._scheduled.discard(session_id)
@@ -233,8 +231,6 @@ class SharedLimits:
     """Scaled profile: the limiter's own storage (Redis), so the limits hold across processes."""
 
     def hit(self, limit: RateLimitItem, *identifiers: str) -> bool:
-        from plc.extensions import limiter
-
         return limiter.limiter.hit(limit, *identifiers)
 
 

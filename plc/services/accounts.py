@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 
+from plc import audit
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, Membership, User
 from plc.models._types import utcnow
 from plc.realtime import outbox
-from plc.services import audit, passwords
+from plc.services import passwords
 
 
 class AccountError(ValueError):
@@ -165,7 +167,6 @@ def _check_policy(user: User, new_password: str, field: str = "new_password") ->
 
 
 def change_password(user: User, current_password: str, new_password: str, keep_session_token: str | None) -> None:
-    from flask_babel import gettext as _
 
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not correct."),

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from plc import authz
+from plc import audit, authz
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today, to_local
-from plc.models import Circle, CircleMeeting, CircleMember, Membership, Network, School, User
+from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Membership, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
 from plc.realtime import outbox
-from plc.services import audit, search
+from plc.services import search
 
 
 class CircleError(ValueError):
@@ -79,7 +79,6 @@ def list_options() -> tuple:
 def page_options() -> tuple:
     """Loader options for the circle page: members with their people (and those people's roles, which
     decide whether the reader may open their profile), meetings, cycles with their phases."""
-    from plc.models import Cycle
 
     return (selectinload(Circle.members).selectinload(CircleMember.user).selectinload(User.memberships),
             selectinload(Circle.meetings), selectinload(Circle.cycles).selectinload(Cycle.phases))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from plc import authz
+from plc import audit, authz
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import (
@@ -27,7 +27,7 @@ from plc.models import (
 )
 from plc.models._types import utcnow
 from plc.models.cycles import DE_STAGES
-from plc.services import audit, search
+from plc.services import search
 
 # The default Thai PLC cycle (DOMAIN §3) and PDCA. Innovation templates take the model's steps.
 PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
-from plc import authz
+from plc import audit, authz
 from plc.extensions import db
 from plc.models import FocusArea, Network, School, SchoolGoal, User
 from plc.models._types import utcnow
 from plc.models.cycles import cycle_goal
-from plc.services import audit
 
 
 class GoalError(ValueError):

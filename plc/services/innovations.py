@@ -3,17 +3,20 @@ own model, editing as a new version, and where each model is used."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from plc import authz
+from plc import audit, authz
 from plc.extensions import db
-from plc.models import Innovation, InnovationStep, InnovationVersion, Network, School, User
+from plc.models import Circle, Cycle, Innovation, InnovationStep, InnovationVersion, Network, School, User
+from plc.models.cycles import cycle_innovation_version
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
-from plc.services import audit, search
+from plc.services import search
 
 
 class InnovationError(ValueError):
@@ -48,22 +51,6 @@ def _clean(text: str | None, limit: int | None = None) -> str | None:
     return (text[:limit] if limit else text) or None
 
 
-def visibility_clause(user):
-    """Public models, plus those shared within the user's schools or networks."""
-    if authz.is_admin(user):
-        return True
-    schools = authz.member_school_ids(user) | (authz.school_ids_with_visible_members(user) or set())
-    networks = authz.visible_network_ids(user) or set()
-    return or_(
-        Innovation.visibility == "public",
-        Innovation.owner_school_id.in_(schools) if schools else False,
-        (Innovation.visibility == "network") & (
-            Innovation.owner_network_id.in_(networks) if networks else False),
-        (Innovation.visibility == "network") & Innovation.owner_school_id.in_(
-            select(School.id).where(School.networks.any(Network.id.in_(networks)))) if networks else False,
-    )
-
-
 def innovations_query(user, *, q: str | None = None, kind: str | None = None, owner: str | None = None) -> Select:
     latest = (select(InnovationVersion.innovation_id, func.max(InnovationVersion.number).label("number"))
               .group_by(InnovationVersion.innovation_id).subquery())
@@ -71,7 +58,7 @@ def innovations_query(user, *, q: str | None = None, kind: str | None = None, ow
              .join(latest, latest.c.innovation_id == Innovation.id)
              .join(InnovationVersion, (InnovationVersion.innovation_id == Innovation.id)
                    & (InnovationVersion.number == latest.c.number))
-             .where(visibility_clause(user)))
+             .where(authz.visible_innovations_clause(user)))
     if q:
         pattern = f"%{q.strip()}%"
         step_match = select(InnovationStep.version_id).where(or_(
@@ -154,8 +141,6 @@ def _new_version(innovation: Innovation, data: VersionInput, actor: User | None,
 
 
 def slug_for(name: str) -> str:
-    import re
-    import secrets
 
     ascii_part = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50]
     return f"{ascii_part or 'innovation'}-{secrets.token_hex(3)}"
@@ -201,8 +186,6 @@ class Usage:
 
 def usage(user, innovation: Innovation) -> Usage:
     """Cycles (that the user may see) applying any version, and the schools whose circles use it."""
-    from plc.models import Circle, Cycle
-    from plc.models.cycles import cycle_innovation_version
 
     version_ids = [v.id for v in innovation.versions]
     # IN (subquery), not JOIN + DISTINCT: PostgreSQL cannot compare the JSON column for DISTINCT.

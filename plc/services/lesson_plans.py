@@ -15,13 +15,23 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from plc import authz
+from plc import audit, authz
 from plc.extensions import db
-from plc.models import Attachment, Comment, InnovationStep, LessonPlan, LessonPlanRevision, User
+from plc.models import (
+    Attachment,
+    Circle,
+    Comment,
+    Cycle,
+    InnovationStep,
+    InnovationVersion,
+    LessonPlan,
+    LessonPlanRevision,
+    User,
+)
 from plc.models._types import utcnow
 from plc.models.lesson_plans import COMMENT_KINDS, PLAN_VISIBILITIES
 from plc.rendering import render_markdown
-from plc.services import audit, search
+from plc.services import search
 
 
 class LessonPlanError(ValueError):
@@ -121,7 +131,6 @@ def page_options() -> tuple:
     """Loader options for a plan's page: its revisions, threaded comments with their authors,
     attachments, the innovation steps applied, its circle and cycle. A fixed number of statements
     however many comments, replies, attachments or steps it has."""
-    from plc.models import Cycle, InnovationVersion
 
     comments = selectinload(LessonPlan.comments)
     return (*list_options(), selectinload(LessonPlan.revisions),
@@ -148,7 +157,6 @@ def _validate(actor: User, data: PlanInput,
               plan: LessonPlan | None = None) -> tuple[list[InnovationStep], object, object]:
     """``plan`` (when updating): keeping the plan's own cycle or circle needs no new permission, so an
     author who has left the circle can still revise the plan."""
-    from plc.models import Circle, Cycle
 
     errors: dict[str, list[str]] = {}
     if not _clean(data.title):

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from plc import authz
+from plc import audit, authz
 from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import academic_term, fiscal_year_be, to_local
-from plc.models import Circle, CircleMeeting, User
+from plc.models import Circle, CircleMeeting, CircleMember, Cycle, User
 from plc.models._types import utcnow
 from plc.models.live_sessions import (
     SESSION_MODES,
@@ -28,7 +28,6 @@ from plc.models.live_sessions import (
 )
 from plc.realtime import outbox
 from plc.rendering import render_markdown
-from plc.services import audit
 from plc.services.notifications import notify
 
 GRACE = timedelta(minutes=30)
@@ -65,7 +64,6 @@ class SessionInput:
 
 
 def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
-    from plc.models import Cycle
 
     errors: dict[str, list[str]] = {}
     if not _clean(data.title):
@@ -114,7 +112,6 @@ def invitees(session: LiveSession) -> set[int]:
 
 
 def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False) -> Select:
-    from plc.models import CircleMember
 
     guest_of = select(SessionGuest.session_id).where(SessionGuest.user_id == user.id)
     query = select(LiveSession).where(or_(

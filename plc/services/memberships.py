@@ -7,10 +7,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from plc import audit
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import AreaOffice, Membership, Network, Role, School, User
-from plc.services import audit
 from plc.services.accounts import (
     AccountError,
     InvitationLink,

@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
-from plc.models import Cycle, LessonPlan, Reflection, ReflectionFeedback, User
+from plc.models import Circle, Cycle, LessonPlan, Membership, Reflection, ReflectionFeedback, Role, User
 from plc.models._types import utcnow
+from plc.models.org import network_school
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.rendering import render_markdown
 
@@ -81,7 +82,6 @@ class ScopeCounts:
 def counts_by_scope(*, school_ids: list[int] | None = None,
                     network_ids: list[int] | None = None) -> tuple[dict[int, ScopeCounts], dict[int, ScopeCounts]]:
     """({school id: counts of its circles' cycles}, {network id: counts of its network circles})."""
-    from plc.models import Circle
 
     def _grouped(column, ids):
         if not ids:
@@ -100,8 +100,6 @@ def counts_by_scope(*, school_ids: list[int] | None = None,
 def possible_partners(cycle: Cycle) -> list[User]:
     """Whom a reflection on this cycle may be shared with as a pair: the circle's current members
     and the coaches and supervisors who can see the circle."""
-    from plc.models import Membership, Role
-    from plc.models.org import network_school
 
     circle = cycle.circle
     people = {m.user_id: m.user for m in circle.current_members()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
 from sqlalchemy import delete, or_, select, text
 
 from plc import authz
@@ -102,10 +103,9 @@ class Filters:
 
 
 def _visible_clause(user):
-    from plc.services.innovations import visibility_clause
 
     plans = select(LessonPlan.id).where(LessonPlan.deleted_at.is_(None), authz.visible_plans_clause(user))
-    innovations = select(Innovation.id).where(visibility_clause(user))
+    innovations = select(Innovation.id).where(authz.visible_innovations_clause(user))
     circles = select(Circle.id).where(authz.visible_circles_clause(user))
     cycles = select(Cycle.id).join(Cycle.circle).where(authz.visible_circles_clause(user))
     return or_(
@@ -158,7 +158,6 @@ def snippet(document: SearchDocument, q: str, width: int = 80) -> str:
 
 
 def url_for_document(document: SearchDocument) -> str:
-    from flask import url_for
 
     endpoints = {"lesson_plan": ("lesson_plans.show", "plan_id"), "innovation": ("innovations.show", "innovation_id"),
                  "circle": ("circles.show", "circle_id"), "cycle": ("cycles.show", "cycle_id")}

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from plc.extensions import db
 from plc.i18n import to_local
-from plc.models import Cycle
+from plc.labels import DE_STAGE_LABELS
+from plc.models import CircleMeeting, Cycle
 from plc.models._types import utcnow
 
 
@@ -75,7 +78,6 @@ def _phases(cycle: Cycle, locale: str):
 
 @source
 def _checkpoints(cycle: Cycle, locale: str):
-    from plc.labels import DE_STAGE_LABELS
 
     for checkpoint in cycle.checkpoints:
         yield TimelineEntry(checkpoint.held_on, "checkpoint",
@@ -93,10 +95,7 @@ def _outcomes(cycle: Cycle, locale: str):
 
 @source
 def _meetings(cycle: Cycle, locale: str):
-    from sqlalchemy import select
 
-    from plc.extensions import db
-    from plc.models import CircleMeeting
 
     for meeting in db.session.scalars(select(CircleMeeting).where(CircleMeeting.cycle_id == cycle.id)):
         yield TimelineEntry(meeting.held_on, "meeting", str(_l("Meeting: %(title)s", title=meeting.title)),

@@ -15,7 +15,7 @@ from webargs.flaskparser import abort as webargs_abort
 
 from plc import authz
 from plc.errors import ApiError
-from plc.extensions import api, csrf
+from plc.extensions import api, csrf, db
 from plc.services import accounts
 
 # marshmallow's own messages are English only; these are the ones a client can meet, in the
@@ -107,8 +107,6 @@ def api_user():
 
 
 def paginated(query, args, dump) -> dict:
-    from plc.extensions import db
-
     page = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
     return {"items": [dump(item) for item in page.items], "page": page.page, "per_page": page.per_page,
             "total": page.total or 0, "pages": page.pages}
@@ -116,8 +114,6 @@ def paginated(query, args, dump) -> dict:
 
 def visible(model, object_id: int, can_view, action: str):
     """The row if the caller may see it; otherwise 404, the same as for a row that does not exist."""
-    from plc.extensions import db
-
     obj = db.session.get(model, object_id)
     if obj is None or not can_view(api_user(), obj):
         authz.deny_unseen(api_user(), action, obj)
@@ -144,7 +140,8 @@ def unprocessable(*errors: type[Exception]):
 
 
 def register(app) -> None:
-    from plc.blueprints.api import (
+    # the operation modules import this package's Blueprint and helpers, so they load after it
+    from plc.blueprints.api import (  # noqa: PLC0415
         auth,
         circles,
         coaching,
@@ -159,7 +156,7 @@ def register(app) -> None:
         search,
         users,
     )
-    from plc.blueprints.api.schemas import ErrorSchema
+    from plc.blueprints.api.schemas import ErrorSchema  # noqa: PLC0415  (as above)
 
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)

@@ -19,7 +19,7 @@ from plc.blueprints.api import (
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.extensions import db
-from plc.i18n import AcademicTerm
+from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingVisit, Cycle, School, User
 from plc.models.coaching import VISIT_STATUSES
 from plc.services import coaching
@@ -203,7 +203,6 @@ def _editable_visit(visit_id: int, action: str) -> CoachingVisit:
 
 
 def _current_term(term: AcademicTerm | None) -> AcademicTerm:
-    from plc.i18n import academic_term, bangkok_today
 
     return term or academic_term(bangkok_today())
 

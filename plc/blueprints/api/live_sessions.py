@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plc import authz, exports
+from plc import audit, authz, exports
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated, require, visible
 from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
@@ -24,7 +24,7 @@ from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
 from plc.models import Circle, User
 from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
-from plc.services import audit, live_sessions, notifications
+from plc.services import live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionError, SessionInput
 
 blp = Blueprint("api_live_sessions", __name__, url_prefix="", description="Live PLC sessions, PLC hours, notifications")

@@ -1,3 +1,5 @@
+"""The audit trail: who did what to which row, written in the caller's transaction."""
+
 from __future__ import annotations
 
 from flask import has_request_context, request

@@ -35,7 +35,12 @@ from plc.models import (
     SearchDocument,
 )
 from plc.models.org import area_office_province
-from plc.seeding import DEMO_TZ, WHOLE_CLASS, _combined
+from plc.rendering import render_markdown
+from plc.seeds.demo import WHOLE_CLASS, combined_groups
+from plc.seeds.files import DEMO_TZ
+from plc.seeds.reference import seed_reference
+from plc.services.cycles import PHASE_TEMPLATES
+from plc.services.passwords import hash_password
 
 SCALE_PASSWORD = "scale-pass-2567"  # noqa: S105 - published credential of generated test data
 SCALE_DOMAIN = "scale.example.org"
@@ -383,7 +388,6 @@ def seed_scale(*, seed: int = 1, networks: int = 11, schools: int = 636, provinc
                progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Generates the programme into an otherwise empty database (reference data is loaded first);
     flushes, never commits. Returns the rows written per table."""
-    from plc.seeding import seed_reference
 
     progress = progress or (lambda _message: None)
     if networks < 1 or semesters < 1 or provinces < 1:
@@ -415,7 +419,6 @@ class _Generator:
     # -------------------------------------------------------------------- helpers
 
     def html(self, source: str) -> str:
-        from plc.rendering import render_markdown
 
         if source not in self._html_cache:
             self._html_cache[source] = render_markdown(source)
@@ -555,7 +558,6 @@ class _Generator:
     # -------------------------------------------------------------------- people
 
     def people(self, staff: int) -> None:
-        from plc.services.passwords import hash_password
 
         rng, out = self.rng, self.out
         self.password_hash = hash_password(SCALE_PASSWORD)
@@ -861,7 +863,6 @@ class _Generator:
                 (f"step-{s.position}", s.label("th")[:300], s.label("en")[:300], s.id) for s in version.top_steps]
 
     def phase_plan(self, template: str, version: InnovationVersion | None) -> list[tuple[str, str, str, int | None]]:
-        from plc.services.cycles import PHASE_TEMPLATES
 
         if template == "innovation":
             return self.plans_of_template[version.id]
@@ -996,7 +997,7 @@ class _Generator:
         elif roll < 0.85:
             for group in ("เก่ง", "กลาง", "อ่อน"):
                 rows.append((group, *aggregate(rng.randint(3, 13))))
-            rows.append((WHOLE_CLASS, _combined([r[1] for r in rows]), _combined([r[2] for r in rows])))
+            rows.append((WHOLE_CLASS, combined_groups([r[1] for r in rows]), combined_groups([r[2] for r in rows])))
         else:
             rows.append(("อ่อน", *aggregate(rng.randint(3, 8))))
         for group, pre, post in rows:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from plc import authz
 from plc.extensions import db
-from plc.i18n import bangkok_today
+from plc.i18n import AcademicTerm, bangkok_today
 from plc.models import (
     AuditEvent,
     Circle,
@@ -43,7 +43,11 @@ from plc.models import (
 )
 from plc.models.live_sessions import Attendance, ChatMessage, LiveSession, Notification
 from plc.models.reflections import REFLECTION_FIELDS
-from plc.seeding import DEMO_TZ, _as_date, _load, _step_of
+from plc.seeds.files import DEMO_TZ, as_date, load_yaml, step_of
+from plc.services import coaching as coaching_service
+from plc.services import lesson_plans as plan_service
+from plc.services import live_sessions as session_service
+from plc.services import reflections as reflection_service
 
 _CLOCK = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2}):(\d{2})$")
 
@@ -84,7 +88,7 @@ class _Refs:
 
     def __init__(self, networks: dict[str, Network], schools: dict[str, School]):
         self.users = {u.email: u for u in db.session.scalars(select(User))}
-        plc = _load("demo/plc.yaml")
+        plc = load_yaml("demo/plc.yaml")
         self.circles: dict[str, Circle] = {}
         for item in plc.get("circles", []):
             scope = (Circle.school_id == schools[item["school"]].id) if "school" in item else (
@@ -120,13 +124,13 @@ class _Refs:
         for ref in refs:
             slug, _hash, number = ref.partition("#")
             if number:
-                ids.append(_step_of(self._versions[slug], number).id)
+                ids.append(step_of(self._versions[slug], number).id)
         return ids
 
 
 def seed_demo_work(networks: dict[str, Network], schools: dict[str, School]) -> dict[str, int]:
     """Loads ``seeds/demo/work.yaml`` (after ``seed_demo_plc``); returns the totals per table."""
-    data = _load("demo/work.yaml")
+    data = load_yaml("demo/work.yaml")
     refs = _Refs(networks, schools)
     plans = seed_lesson_plans(data.get("lesson_plans", []), refs)
     seed_reflections(data.get("reflections", []), refs, plans)
@@ -176,7 +180,6 @@ def _find_fork(author: User, source: LessonPlan) -> LessonPlan | None:
 
 def seed_lesson_plans(items: list[dict], refs: _Refs) -> dict[str, LessonPlan]:
     """Plans written and revised by their authors, a fork, comments and a showcase."""
-    from plc.services import lesson_plans as service
 
     plans: dict[str, LessonPlan] = {}
     for item in items:
@@ -184,15 +187,15 @@ def seed_lesson_plans(items: list[dict], refs: _Refs) -> dict[str, LessonPlan]:
         source = plans[item["fork_of"]] if "fork_of" in item else None
         plan = _find_fork(author, source) if source else _find_plan(author, item["revisions"][0]["title"])
         if plan is None:
-            plan = _write_plan(item, author, source, refs, service)
+            plan = _write_plan(item, author, source, refs, plan_service)
             if item.get("showcase"):
                 who, when = refs.user(item["showcase"]["by"]), _when(item["showcase"]["at"])
                 _require(authz.can_showcase_plan(who, plan), f"{who.email} to showcase {item['key']}")
-                service.set_showcase(who, plan, True)
+                plan_service.set_showcase(who, plan, True)
                 plan.showcased_at = when
                 _backdate_audit("lesson_plan.showcase", plan, when)
         plans[item["key"]] = plan
-        _plan_comments(item.get("comments", []), plan, refs, service)
+        _plan_comments(item.get("comments", []), plan, refs, plan_service)
     db.session.flush()
     return plans
 
@@ -260,7 +263,6 @@ def _plan_comments(items: list[dict], plan: LessonPlan, refs: _Refs, service) ->
 
 def seed_reflections(items: list[dict], refs: _Refs, plans: dict[str, LessonPlan]) -> None:
     """Reflection logs written (and shared, unless a draft) by their authors, with feedback threads."""
-    from plc.services import reflections as service
 
     for item in items:
         author, cycle = refs.user(item["author"]), refs.cycle(item["cycle"])
@@ -270,15 +272,15 @@ def seed_reflections(items: list[dict], refs: _Refs, plans: dict[str, LessonPlan
         if reflection is None:
             partner = refs.user(item["partner"]) if item.get("partner") else None
             plan = plans[item["lesson_plan"]] if item.get("lesson_plan") else None
-            reflection = service.save_draft(author, service.ReflectionInput(
+            reflection = reflection_service.save_draft(author, reflection_service.ReflectionInput(
                 title=title, cycle_id=cycle.id, visibility=item.get("visibility", "private"),
                 partner_id=partner.id if partner else None, lesson_plan_id=plan.id if plan else None,
                 body_md=item.get("body", ""), **{name: item.get(name) for name in REFLECTION_FIELDS}))
             if item.get("status", "shared") == "shared":
-                service.share(author, reflection)
+                reflection_service.share(author, reflection)
             reflection.created_at = reflection.updated_at = _when(item["written_at"])
         for feedback in item.get("feedback", []):
-            _feedback(feedback, reflection, refs, service)
+            _feedback(feedback, reflection, refs, reflection_service)
     db.session.flush()
 
 
@@ -301,17 +303,16 @@ def _school_of(teacher: User) -> School:
 
 def seed_coaching_visits(items: list[dict], refs: _Refs) -> None:
     """Visits planned by the coach, then held (with both reflections) or cancelled."""
-    from plc.services import coaching as service
 
     for item in items:
         coach, teacher = refs.user(item["coach"]), refs.user(item["teacher"])
-        planned_on = _as_date(item["planned_on"])
+        planned_on = as_date(item["planned_on"])
         exists = db.session.scalar(select(CoachingVisit.id).where(
             CoachingVisit.coach_id == coach.id, CoachingVisit.teacher_id == teacher.id,
             CoachingVisit.planned_on == planned_on))
         if exists is not None:
             continue
-        visit = service.plan_visit(coach, teacher=teacher, school=_school_of(teacher), planned_on=planned_on,
+        visit = coaching_service.plan_visit(coach, teacher=teacher, school=_school_of(teacher), planned_on=planned_on,
                                    focus=item["focus"], observe_what=item.get("observe_what"),
                                    cycle=refs.cycle(item.get("cycle")))
         visit.created_at = _when(item["planned_at"])
@@ -321,21 +322,19 @@ def seed_coaching_visits(items: list[dict], refs: _Refs) -> None:
                 note.read_at = visit.created_at + timedelta(hours=1)  # the teacher read it before the day
         held = item.get("held")
         if held:
-            service.record_held(coach, visit, held_on=_as_date(held["held_on"]), observation_notes=held["notes"],
-                                follow_up=held.get("follow_up"), follow_up_due_on=_as_date(held.get("follow_up_due_on")))
+            coaching_service.record_held(coach, visit, held_on=as_date(held["held_on"]), observation_notes=held["notes"],
+                                follow_up=held.get("follow_up"), follow_up_due_on=as_date(held.get("follow_up_due_on")))
             if held.get("coach_reflection"):
-                service.reflect(coach, visit, held["coach_reflection"])
+                coaching_service.reflect(coach, visit, held["coach_reflection"])
             if held.get("teacher_reflection"):
-                service.reflect(teacher, visit, held["teacher_reflection"])
+                coaching_service.reflect(teacher, visit, held["teacher_reflection"])
         elif item.get("cancelled_at"):
-            service.cancel(coach, visit)
+            coaching_service.cancel(coach, visit)
     db.session.flush()
 
 
 def seed_coaching_syntheses(items: list[dict], refs: _Refs) -> None:
     """The coach's synthesis across the semester's visits to one teacher."""
-    from plc.i18n import AcademicTerm
-    from plc.services import coaching as service
 
     for item in items:
         coach, teacher = refs.user(item["coach"]), refs.user(item["teacher"])
@@ -346,7 +345,7 @@ def seed_coaching_syntheses(items: list[dict], refs: _Refs) -> None:
         if exists is not None:
             continue
         _require(authz.can_write_synthesis(coach, teacher), f"{coach.email} to write a synthesis about {teacher.email}")
-        synthesis = service.save_synthesis(coach, teacher, term, item["body"])
+        synthesis = coaching_service.save_synthesis(coach, teacher, term, item["body"])
         synthesis.created_at = synthesis.updated_at = _when(item["at"])
     db.session.flush()
 
@@ -386,11 +385,10 @@ def seed_live_sessions(items: list[dict], refs: _Refs) -> None:
 
 
 def _schedule(item: dict, circle: Circle, host: User, title: str, starts_at: datetime, refs: _Refs) -> LiveSession:
-    from plc.services import live_sessions as service
 
     _require(authz.can_schedule_session(host, circle), f"{host.email} to schedule a session of {item['circle']}")
     cycle = refs.cycle(item.get("cycle"))
-    return service.schedule(host, circle, service.SessionInput(
+    return session_service.schedule(host, circle, session_service.SessionInput(
         title=title, starts_at=starts_at, duration_minutes=int(item.get("duration_minutes", 60)),
         mode=item.get("mode", "online"), agenda=item.get("agenda"), cycle_id=cycle.id if cycle else None,
         guest_ids=[refs.user(email).id for email in item.get("guests", [])]))
@@ -417,7 +415,6 @@ def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: 
 def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Refs) -> None:
     """A past session: scheduled, held (online: started, attended, chatted, ended; onsite: attendance
     recorded by the host) and summarised, each step at its time."""
-    from plc.services import live_sessions as service
 
     starts_at = _when(item["starts_at"])
     day = starts_at.date()
@@ -430,10 +427,10 @@ def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Ref
 
     if session.mode == "online":
         started_at, ended_at = _when(item["started_at"], day), _when(item["ended_at"], day)
-        _run_online(item, session, host, started_at, ended_at, refs, service)
+        _run_online(item, session, host, started_at, ended_at, refs, session_service)
     else:
         _require(authz.can_host_session(host, session), f"{host.email} to record who came to “{title}”")
-        service.record_onsite(host, session, {refs.user(email).id: int(minutes)
+        session_service.record_onsite(host, session, {refs.user(email).id: int(minutes)
                                               for email, minutes in item["onsite_minutes"].items()})
         ended_at = session.ended_at
     meeting = db.session.scalar(select(CircleMeeting).where(
@@ -442,9 +439,9 @@ def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Ref
 
     summary = item.get("summary")
     if summary:
-        service.write_summary(host, session, summary["decisions"], [
-            service.ActionItemInput(text=a["text"], owner_id=refs.user(a["owner"]).id if a.get("owner") else None,
-                                    due_on=_as_date(a.get("due_on")))
+        session_service.write_summary(host, session, summary["decisions"], [
+            session_service.ActionItemInput(text=a["text"], owner_id=refs.user(a["owner"]).id if a.get("owner") else None,
+                                    due_on=as_date(a.get("due_on")))
             for a in summary.get("action_items", [])])
         session.summary_at = _when(summary["at"])
         for note in _notifications(f"/live/{session.id}", "session_summary"):

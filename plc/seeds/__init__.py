@@ -1,0 +1,1 @@
+"""Reference, demo and TSQP-scale data, loaded from ``seeds/`` (``flask seed ...``)."""
