@@ -54,6 +54,22 @@ ERROR_MESSAGES = {
 }
 
 
+class ServiceError(ValueError):
+    """A refused operation, raised by a service: the status it answers with, a message for the person
+    and the messages per form field. Views that show the form again catch it; anything they do not
+    catch is answered here, once, as an HTML page or the API's JSON."""
+
+    status = 422
+
+    def __init__(self, fields: dict[str, list[str]] | None = None, *, message: str | None = None,
+                 status: int | None = None):
+        self.fields = fields or {}
+        self.message = message or "; ".join(str(m) for ms in self.fields.values() for m in ms)
+        super().__init__(self.message)
+        if status is not None:
+            self.status = status
+
+
 class ApiError(HTTPException):
     """An error raised by API code with a specific message and field errors."""
 
@@ -115,6 +131,12 @@ def render_error(exc: HTTPException):
     return response
 
 
+def render_service_error(exc: ServiceError):
+    db.session.rollback()  # the service may have flushed part of what it refused
+    message = exc.message or str(ERROR_MESSAGES[422])
+    return render_error(ApiError(exc.status, message, exc.fields))
+
+
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return render_error(exc)
@@ -126,4 +148,5 @@ def handle_unexpected(exc: Exception):
 
 def register(app) -> None:
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(ServiceError, render_service_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -13,9 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from sqlalchemy import select
 
 from plc.i18n import bangkok_today
-from plc.models import Circle, School, User
+from plc.models import AuditEvent, Circle, School, User
 from tests.conftest import add_user
 from tests.openapi_helpers import error, ok, operations
 from tests.plc_helpers import build_plc_work
@@ -615,13 +616,18 @@ def test_visit_is_planned_held_reflected_and_seen_by_the_right_people(call, worl
     assert cancelled["status"] == "cancelled"
 
 
-def test_visit_planning_is_refused_where_it_must_be(call, world, work, colleague):
+def test_visit_planning_is_refused_where_it_must_be(call, world, work, colleague, in_db):
     def plan(key, **overrides):
         body = {"teacher_id": world.teacher.id, "school_id": world.school_a.id, "planned_on": TODAY.isoformat(),
                 "focus": "การอ่าน", **overrides}
         return call(key, "POST", "/api/v1/coaching-visits", json=body)
 
-    error(plan("teacher", teacher_id=colleague), 422, "teacher_id")  # a colleague, not a coach
+    # A teacher coaches nobody: 403, as the page answers, and the refusal is in the audit trail.
+    error(plan("teacher", teacher_id=colleague), 403)
+    with in_db() as session:
+        denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "authz.denied")).all()
+        assert [(e.actor_id, e.target_id, e.details) for e in denied] == [
+            (world.teacher.id, colleague, {"attempted": "visit.plan", "status": 403})]
     error(plan("teacher2"), 404)  # a teacher of school B does not see school A's staff
     error(plan("coach", teacher_id=world.teacher2.id), 422, "teacher_id")  # not a teacher of that school
     error(plan("coach", focus="   "), 422, "focus")

@@ -182,7 +182,6 @@ def _meeting_form(circle: Circle, formdata=None) -> MeetingForm:
     open_cycles = [c for c in circle.cycles if not c.is_closed]
     form = MeetingForm(formdata=formdata, cycles=open_cycles)
     if formdata is None:
-
         form.held_on.data = bangkok_today()
     return form
 

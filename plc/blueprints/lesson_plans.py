@@ -344,7 +344,6 @@ def render_plan(plan: LessonPlan, *, comment_form=None, reply_to: int | None = N
 
 
 def _max_attachment_mb() -> float:
-
     limit = current_app.config.get("PLC_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
     return round(limit / (1024 * 1024), 1)
 

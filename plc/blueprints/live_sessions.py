@@ -57,7 +57,6 @@ def clock(value) -> str:
 
 @bp.app_template_filter("plc_hours")
 def plc_hours(minutes: int | None) -> str:
-
     minutes = int(minutes or 0)
     return localize_digits(_("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60))
 
@@ -184,7 +183,6 @@ def render_session(live: LiveSession, *, summary_form=None, onsite_errors=None, 
     muted = set(db.session.scalars(select(SessionMute.user_id).where(SessionMute.session_id == live.id)))
     presence = []
     if live.mode == "online" and live.state != "ended" and can_attend:
-
         presence = store().members(live.id)
     attendance = live_sessions.attendance(live) if can_host else []
     if can_host and live.state == "ended" and summary_form is None:

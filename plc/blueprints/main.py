@@ -17,7 +17,6 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
-
     my_circles, my_cycles = my_work(current_user)
     return render_template("main/home.html", dashboard=org.dashboard(current_user), my_circles=my_circles,
                            my_cycles=my_cycles)

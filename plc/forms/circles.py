@@ -33,7 +33,6 @@ OTHER = "other"
 
 
 def learning_area_choices() -> list[SelectChoice]:
-
     english = current_locale() == "en"
     return ([SelectChoice("", _l("— Not tied to one learning area —"))]
             + [SelectChoice(value, f"{value} ({label})" if english else value) for value, label in LEARNING_AREAS.items()]

@@ -52,7 +52,6 @@ def _scope_of(entry: dict, networks: dict, schools: dict) -> dict:
 
 
 def seed_demo() -> dict[str, int]:
-
     seed_reference()
     data = load_yaml("demo/demo.yaml")
     networks: dict[str, Network] = {}

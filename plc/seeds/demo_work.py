@@ -385,7 +385,6 @@ def seed_live_sessions(items: list[dict], refs: _Refs) -> None:
 
 
 def _schedule(item: dict, circle: Circle, host: User, title: str, starts_at: datetime, refs: _Refs) -> LiveSession:
-
     _require(authz.can_schedule_session(host, circle), f"{host.email} to schedule a session of {item['circle']}")
     cycle = refs.cycle(item.get("cycle"))
     return session_service.schedule(host, circle, session_service.SessionInput(

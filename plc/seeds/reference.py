@@ -144,7 +144,6 @@ def _owner_name(text: str | None) -> str | None:
 
 
 def _version_input(item: dict):
-
     name = str(item.get("name") or item["name_th"])
     return VersionInput(name_th=str(item["name_th"]), name=name, name_en=name,
                         description_en=item.get("description_en"), notes=item.get("notes"),

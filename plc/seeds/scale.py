@@ -419,7 +419,6 @@ class _Generator:
     # -------------------------------------------------------------------- helpers
 
     def html(self, source: str) -> str:
-
         if source not in self._html_cache:
             self._html_cache[source] = render_markdown(source)
         return self._html_cache[source]
@@ -558,7 +557,6 @@ class _Generator:
     # -------------------------------------------------------------------- people
 
     def people(self, staff: int) -> None:
-
         rng, out = self.rng, self.out
         self.password_hash = hash_password(SCALE_PASSWORD)
         self.jobs: dict[int, list[_Job]] = {}
@@ -863,7 +861,6 @@ class _Generator:
                 (f"step-{s.position}", s.label("th")[:300], s.label("en")[:300], s.id) for s in version.top_steps]
 
     def phase_plan(self, template: str, version: InnovationVersion | None) -> list[tuple[str, str, str, int | None]]:
-
         if template == "innovation":
             return self.plans_of_template[version.id]
         return [(key, th, en, None) for key, th, en in PHASE_TEMPLATES[template]]

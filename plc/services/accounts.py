@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 
 from plc import audit
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, Membership, User
 from plc.models._types import utcnow
@@ -23,13 +24,11 @@ from plc.realtime import outbox
 from plc.services import passwords
 
 
-class AccountError(ValueError):
-    """A refused account operation; ``fields`` maps form fields to translated messages."""
+class AccountError(ServiceError):
+    """A refused account operation: a message first, then the form fields it concerns."""
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+        super().__init__(fields, message=message)
 
 
 def _digest(token: str) -> str:
@@ -167,7 +166,6 @@ def _check_policy(user: User, new_password: str, field: str = "new_password") ->
 
 
 def change_password(user: User, current_password: str, new_password: str, keep_session_token: str | None) -> None:
-
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not correct."),
                            {"current_password": [_("Your current password is not correct.")]})

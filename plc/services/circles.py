@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from plc import audit, authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today, to_local
 from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Membership, Network, School, User
@@ -19,10 +20,8 @@ from plc.realtime import outbox
 from plc.services import search
 
 
-class CircleError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class CircleError(ServiceError):
+    """A refused PLC-circle operation."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from plc import authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
@@ -21,10 +22,8 @@ from plc.services.notifications import notify
 FOLLOW_UP_DAYS = 30
 
 
-class VisitError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class VisitError(ServiceError):
+    """A refused coaching-visit operation."""
 
 
 def _clean(text: str | None) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from plc import audit, authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import (
@@ -51,10 +52,8 @@ PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
 TARGET_GROUPS = ("เก่ง", "กลาง", "อ่อน")
 
 
-class CycleError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class CycleError(ServiceError):
+    """A refused change to a PLC cycle, its phases, checkpoints or outcomes."""
 
 
 @dataclass

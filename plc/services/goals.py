@@ -9,16 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from plc import audit, authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import FocusArea, Network, School, SchoolGoal, User
 from plc.models._types import utcnow
 from plc.models.cycles import cycle_goal
 
 
-class GoalError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class GoalError(ServiceError):
+    """A refused school-goal operation."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from plc import audit, authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Circle, Cycle, Innovation, InnovationStep, InnovationVersion, Network, School, User
 from plc.models.cycles import cycle_innovation_version
@@ -19,10 +20,8 @@ from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import search
 
 
-class InnovationError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class InnovationError(ServiceError):
+    """A refused change to an innovation or its versions."""
 
 
 @dataclass
@@ -141,7 +140,6 @@ def _new_version(innovation: Innovation, data: VersionInput, actor: User | None,
 
 
 def slug_for(name: str) -> str:
-
     ascii_part = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50]
     return f"{ascii_part or 'innovation'}-{secrets.token_hex(3)}"
 

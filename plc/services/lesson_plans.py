@@ -16,6 +16,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from plc import audit, authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import (
     Attachment,
@@ -34,11 +35,8 @@ from plc.rendering import render_markdown
 from plc.services import search
 
 
-class LessonPlanError(ValueError):
-    def __init__(self, fields: dict[str, list[str]], status: int = 422):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
-        self.status = status
+class LessonPlanError(ServiceError):
+    """A refused lesson-plan operation (404 for a revision that does not exist, 413 for a file too large)."""
 
 
 @dataclass

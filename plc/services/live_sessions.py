@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from plc import audit, authz
 from plc.database import execute_core
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import academic_term, fiscal_year_be, to_local
 from plc.models import Circle, CircleMeeting, CircleMember, Cycle, User
@@ -37,10 +38,14 @@ HISTORY_LIMIT = 500
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-class SessionError(ValueError):
+class SessionError(ServiceError):
+    """``code`` names the refusal for the socket clients too; a wrong state is a conflict and another
+    person's message is not yours to change."""
+
+    STATUS_OF_CODE = {"conflict": 409, "forbidden": 403}
+
     def __init__(self, fields: dict[str, list[str]], code: str = "invalid"):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+        super().__init__(fields, status=self.STATUS_OF_CODE.get(code, 422))
         self.code = code
 
 
@@ -64,7 +69,6 @@ class SessionInput:
 
 
 def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
-
     errors: dict[str, list[str]] = {}
     if not _clean(data.title):
         errors["title"] = [_("Give the session a title.")]
@@ -112,7 +116,6 @@ def invitees(session: LiveSession) -> set[int]:
 
 
 def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False) -> Select:
-
     guest_of = select(SessionGuest.session_id).where(SessionGuest.user_id == user.id)
     query = select(LiveSession).where(or_(
         LiveSession.circle_id.in_(select(Circle.id).where(authz.visible_circles_clause(user))),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Cycle, OutcomeMeasure, User
 
@@ -20,10 +21,8 @@ HINGE_POINT = 0.40
 Z_95 = 1.959963984540054
 
 
-class OutcomeError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for messages in fields.values() for m in messages))
-        self.fields = fields
+class OutcomeError(ServiceError):
+    """An outcome measure that cannot be recorded as given."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from plc import authz
+from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Circle, Cycle, LessonPlan, Membership, Reflection, ReflectionFeedback, Role, User
 from plc.models._types import utcnow
@@ -18,10 +19,8 @@ from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.rendering import render_markdown
 
 
-class ReflectionError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in fields.values() for m in ms))
-        self.fields = fields
+class ReflectionError(ServiceError):
+    """A refused reflection operation."""
 
 
 @dataclass

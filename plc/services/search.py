@@ -103,7 +103,6 @@ class Filters:
 
 
 def _visible_clause(user):
-
     plans = select(LessonPlan.id).where(LessonPlan.deleted_at.is_(None), authz.visible_plans_clause(user))
     innovations = select(Innovation.id).where(authz.visible_innovations_clause(user))
     circles = select(Circle.id).where(authz.visible_circles_clause(user))
@@ -158,7 +157,6 @@ def snippet(document: SearchDocument, q: str, width: int = 80) -> str:
 
 
 def url_for_document(document: SearchDocument) -> str:
-
     endpoints = {"lesson_plan": ("lesson_plans.show", "plan_id"), "innovation": ("innovations.show", "innovation_id"),
                  "circle": ("circles.show", "circle_id"), "cycle": ("cycles.show", "cycle_id")}
     endpoint, arg = endpoints[document.kind]

@@ -78,7 +78,6 @@ def _phases(cycle: Cycle, locale: str):
 
 @source
 def _checkpoints(cycle: Cycle, locale: str):
-
     for checkpoint in cycle.checkpoints:
         yield TimelineEntry(checkpoint.held_on, "checkpoint",
                             str(_l("DE checkpoint: %(stage)s", stage=DE_STAGE_LABELS[checkpoint.stage])),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from http import HTTPStatus
 
 import flask_smorest
@@ -124,19 +123,6 @@ def require(allowed: bool, action: str, target) -> None:
     """403 for an object the caller sees but may not do this to."""
     if not allowed:
         authz.deny_forbidden(api_user(), action, target)
-
-
-@contextmanager
-def unprocessable(*errors: type[Exception]):
-    """A service's validation error (with ``.fields``) becomes the API's 422, or the status the error
-    carries (``.status``: 404 for a part that does not exist, 413 for a file that is too large)."""
-    try:
-        yield
-    except errors as exc:
-        status = getattr(exc, "status", 422)
-        raise ApiError(status if status in (404, 409, 413, 422) else 422,
-                       str(exc) or str(_("Please correct the highlighted fields.")),
-                       getattr(exc, "fields", None)) from exc
 
 
 def register(app) -> None:

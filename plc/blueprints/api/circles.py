@@ -13,7 +13,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
@@ -23,7 +22,7 @@ from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Network, Scho
 from plc.models.circles import CIRCLE_ROLES, MEETING_MODES, MEETING_PERIODS
 from plc.models.cycles import CYCLE_STATUSES
 from plc.services import circles
-from plc.services.circles import CircleError, CircleInput
+from plc.services.circles import CircleInput
 
 blp = Blueprint("api_circles", __name__, url_prefix="", description="PLC circles")
 blp.before_request(authenticate_request)
@@ -248,8 +247,7 @@ def create_circle(body):
     else:
         scope = visible(Network, body["network_id"], authz.can_view_network, "circle.create")
     require(authz.can_create_circle(user, scope), "circle.create", scope)
-    with unprocessable(CircleError):
-        circle = circles.create(user, scope, _circle_input(body))
+    circle = circles.create(user, scope, _circle_input(body))
     db.session.commit()
     return dump_circle_detail(circle)
 
@@ -271,8 +269,7 @@ def update_circle(body, circle_id: int):
     user = api_user()
     circle = _visible_circle(circle_id)
     require(authz.can_manage_circle(user, circle), "circle.edit", circle)
-    with unprocessable(CircleError):
-        circles.update(user, circle, _circle_input(body, circle))
+    circles.update(user, circle, _circle_input(body, circle))
     db.session.commit()
     return dump_circle_detail(circle)
 
@@ -291,8 +288,7 @@ def add_member(body, circle_id: int):
         # The same answer as for someone who may not join: nothing leaks about other tenants.
         raise ApiError(422, _("Only staff of the circle's school or network can join it."),
                        {"user_id": [_("Only staff of the circle's school or network can join it.")]})
-    with unprocessable(CircleError):
-        member = circles.add_member(user, circle, person, body["role"])
+    member = circles.add_member(user, circle, person, body["role"])
     db.session.commit()
     return dump_member(member)
 
@@ -308,8 +304,7 @@ def remove_member(circle_id: int, user_id: int):
     member = circle.membership_of(user_id)
     if member is None:
         authz.deny_unseen(user, "circle.remove_member", None)
-    with unprocessable(CircleError):
-        circles.remove_member(user, circle, member)
+    circles.remove_member(user, circle, member)
     db.session.commit()
     return dump_member(member)
 
@@ -322,8 +317,7 @@ def accept_norms(circle_id: int):
     user = api_user()
     circle = _visible_circle(circle_id)
     require(authz.can_work_in_circle(user, circle), "circle.accept_norms", circle)
-    with unprocessable(CircleError):
-        member = circles.accept_norms(user, circle)
+    member = circles.accept_norms(user, circle)
     db.session.commit()
     return dump_member(member)
 
@@ -342,9 +336,8 @@ def record_meeting(body, circle_id: int):
         cycle = db.session.get(Cycle, body["cycle_id"])
         if cycle is None or cycle.circle_id != circle.id:
             raise ApiError(422, _("Choose a cycle of this circle."), {"cycle_id": [_("Choose a cycle of this circle.")]})
-    with unprocessable(CircleError):
-        meeting = circles.record_meeting(user, circle, held_on=body["held_on"], title=body["title"],
-                                         mode=body["mode"], notes=body["notes"], minutes=body["minutes"],
-                                         cycle=cycle)
+    meeting = circles.record_meeting(user, circle, held_on=body["held_on"], title=body["title"],
+                                     mode=body["mode"], notes=body["notes"], minutes=body["minutes"],
+                                     cycle=cycle)
     db.session.commit()
     return dump_meeting(meeting)

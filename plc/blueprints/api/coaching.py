@@ -14,7 +14,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
@@ -23,7 +22,6 @@ from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingVisit, Cycle, School, User
 from plc.models.coaching import VISIT_STATUSES
 from plc.services import coaching
-from plc.services.coaching import VisitError
 
 blp = Blueprint("api_coaching", __name__, url_prefix="", description="Coaching and supervision visits")
 blp.before_request(authenticate_request)
@@ -203,7 +201,6 @@ def _editable_visit(visit_id: int, action: str) -> CoachingVisit:
 
 
 def _current_term(term: AcademicTerm | None) -> AcademicTerm:
-
     return term or academic_term(bangkok_today())
 
 
@@ -224,18 +221,18 @@ def list_visits(args):
 @blp.route("/coaching-visits", methods=["POST"])
 @blp.arguments(VisitCreateSchema)
 @blp.response(201, VisitSchema)
-@errors(blp, 400, 401, 404)
+@errors(blp, 400, 401, 403, 404, 422)
 def plan_visit(body):
     """The coach (or supervisor) plans a visit with a teacher: the focus, what to observe, the date."""
     user = api_user()
     school = visible(School, body["school_id"], authz.can_view_school, "visit.plan")
     teacher = visible(User, body["teacher_id"], authz.can_view_user, "visit.plan")
+    require(authz.can_plan_visits(user), "visit.plan", teacher)  # 403 as the page answers, audited
     cycle = None
     if body["cycle_id"] is not None:
         cycle = visible(Cycle, body["cycle_id"], authz.can_view_cycle, "visit.plan")
-    with unprocessable(VisitError):
-        visit = coaching.plan_visit(user, teacher=teacher, school=school, planned_on=body["planned_on"],
-                                    focus=body["focus"], observe_what=body["observe_what"], cycle=cycle)
+    visit = coaching.plan_visit(user, teacher=teacher, school=school, planned_on=body["planned_on"],
+                                focus=body["focus"], observe_what=body["observe_what"], cycle=cycle)
     db.session.commit()
     return dump_visit(visit)
 
@@ -256,8 +253,7 @@ def record_held(body, visit_id: int):
     """The coach records that the visit took place, with what was observed of the learners."""
     user = api_user()
     visit = _editable_visit(visit_id, "visit.record")
-    with unprocessable(VisitError):
-        coaching.record_held(user, visit, **body)
+    coaching.record_held(user, visit, **body)
     db.session.commit()
     return dump_visit(visit)
 
@@ -270,8 +266,7 @@ def reflect_on_visit(body, visit_id: int):
     """The coach's or the teacher's post-visit reflection (whoever calls)."""
     user = api_user()
     visit = _editable_visit(visit_id, "visit.reflect")
-    with unprocessable(VisitError):
-        coaching.reflect(user, visit, body["text"])
+    coaching.reflect(user, visit, body["text"])
     db.session.commit()
     return dump_visit(visit)
 
@@ -283,8 +278,7 @@ def cancel_visit(visit_id: int):
     """Cancel a planned visit (the coach or the teacher)."""
     user = api_user()
     visit = _editable_visit(visit_id, "visit.cancel")
-    with unprocessable(VisitError):
-        coaching.cancel(user, visit)
+    coaching.cancel(user, visit)
     db.session.commit()
     return dump_visit(visit)
 

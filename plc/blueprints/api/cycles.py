@@ -17,7 +17,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.goals import GoalSchema, dump_goal
@@ -28,8 +27,8 @@ from plc.i18n import current_locale
 from plc.models import Circle, Cycle, DECheckpoint, InnovationStep, InnovationVersion, OutcomeMeasure
 from plc.models.cycles import CYCLE_STATUSES, DE_STAGES, PHASE_TEMPLATES
 from plc.services import cycles, outcomes, timeline
-from plc.services.cycles import CycleError, CycleInput, LessonsInput
-from plc.services.outcomes import Aggregate, EffectSize, OutcomeError
+from plc.services.cycles import CycleInput, LessonsInput
+from plc.services.outcomes import Aggregate, EffectSize
 
 blp = Blueprint("api_cycles", __name__, url_prefix="", description="PLC cycles")
 blp.before_request(authenticate_request)
@@ -350,8 +349,7 @@ def create_cycle(body):
     user = api_user()
     circle = visible(Circle, body.pop("circle_id"), authz.can_view_circle, "cycle.create")
     require(authz.can_work_in_circle(user, circle), "cycle.create", circle)
-    with unprocessable(CycleError):
-        cycle = cycles.create(user, circle, CycleInput(**body))
+    cycle = cycles.create(user, circle, CycleInput(**body))
     db.session.commit()
     return dump_cycle_detail(cycle)
 
@@ -371,8 +369,7 @@ def advance_cycle(cycle_id: int):
     """End the current phase and start the next."""
     user = api_user()
     cycle = _workable_cycle(cycle_id, "cycle.advance")
-    with unprocessable(CycleError):
-        cycles.advance(user, cycle)
+    cycles.advance(user, cycle)
     db.session.commit()
     return dump_cycle_detail(cycle)
 
@@ -385,8 +382,7 @@ def add_checkpoint(body, cycle_id: int):
     """A developmental-evaluation review: upstream, midstream or downstream."""
     user = api_user()
     cycle = _workable_cycle(cycle_id, "cycle.checkpoint")
-    with unprocessable(CycleError):
-        checkpoint = cycles.add_checkpoint(user, cycle, **body)
+    checkpoint = cycles.add_checkpoint(user, cycle, **body)
     db.session.commit()
     return dump_checkpoint(checkpoint)
 
@@ -399,9 +395,8 @@ def add_outcome(body, cycle_id: int):
     """Pre and post aggregates of one group on one measure; answers with the effect size."""
     user = api_user()
     cycle = _workable_cycle(cycle_id, "cycle.outcome")
-    with unprocessable(OutcomeError):
-        outcome, effect = outcomes.record(user, cycle, measure=body["measure"], group=body["group"],
-                                          pre=Aggregate(**body["pre"]), post=Aggregate(**body["post"]))
+    outcome, effect = outcomes.record(user, cycle, measure=body["measure"], group=body["group"],
+                                      pre=Aggregate(**body["pre"]), post=Aggregate(**body["post"]))
     db.session.commit()
     return dump_outcome(outcome, effect)
 
@@ -414,7 +409,6 @@ def close_cycle(body, cycle_id: int):
     """Record the lessons learned (ถอดบทเรียน) and close the cycle; it is read-only afterwards."""
     user = api_user()
     cycle = _workable_cycle(cycle_id, "cycle.close")
-    with unprocessable(CycleError):
-        cycles.close(user, cycle, LessonsInput(**body))
+    cycles.close(user, cycle, LessonsInput(**body))
     db.session.commit()
     return dump_cycle_detail(cycle)

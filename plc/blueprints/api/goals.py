@@ -14,7 +14,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import (
@@ -32,7 +31,7 @@ from plc.i18n import academic_term, bangkok_today
 from plc.models import FocusArea, Network, School, SchoolGoal
 from plc.models.goals import GOAL_KINDS, GOAL_STATUSES
 from plc.services import goals
-from plc.services.goals import GoalError, GoalInput
+from plc.services.goals import GoalInput
 
 blp = Blueprint("api_goals", __name__, url_prefix="", description="School goals, core goals and focus areas")
 blp.before_request(authenticate_request)
@@ -254,8 +253,7 @@ def create_goal(body):
     user = api_user()
     school = visible(School, body["school_id"], authz.can_view_school, "goal.create")
     require(authz.can_draft_goal(user, school), "goal.create", school)
-    with unprocessable(GoalError):
-        goal = goals.create_school_goal(user, school, _goal_input(body))
+    goal = goals.create_school_goal(user, school, _goal_input(body))
     db.session.commit()
     return dump_goal_detail(goal)
 
@@ -279,8 +277,7 @@ def update_goal(body, goal_id: int):
     if goal.status != "draft":
         raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
     require(authz.can_edit_goal(user, goal), "goal.edit", goal)
-    with unprocessable(GoalError):
-        goals.update_goal(user, goal, _goal_input(body, goal))
+    goals.update_goal(user, goal, _goal_input(body, goal))
     db.session.commit()
     return dump_goal_detail(goal)
 
@@ -295,8 +292,7 @@ def transition_goal(body, goal_id: int):
     user = api_user()
     goal = _visible_goal(goal_id)
     require(authz.can_approve_goal(user, goal), f"goal.{body['action']}", goal)
-    with unprocessable(GoalError):
-        follow_up = goals.transition(user, goal, body["action"])
+    follow_up = goals.transition(user, goal, body["action"])
     db.session.commit()
     return {"goal": dump_goal_detail(goal), "follow_up": follow_up and dump_goal(follow_up)}
 
@@ -313,8 +309,7 @@ def publish_core_goal(body, network_id: int):
     user = api_user()
     network = _visible_network(network_id)
     require(authz.can_publish_core_goal(user, network), "goal.publish_core", network)
-    with unprocessable(GoalError):
-        template = goals.publish_core_goal(user, network, _goal_input(body))
+    template = goals.publish_core_goal(user, network, _goal_input(body))
     db.session.commit()
     return dump_goal_detail(template)
 

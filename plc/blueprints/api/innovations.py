@@ -13,7 +13,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import (
@@ -28,7 +27,7 @@ from plc.extensions import db
 from plc.models import Innovation, InnovationStep, InnovationVersion, Network, School
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import innovations
-from plc.services.innovations import InnovationError, StepInput, VersionInput
+from plc.services.innovations import StepInput, VersionInput
 
 blp = Blueprint("api_innovations", __name__, url_prefix="", description="The innovation library")
 blp.before_request(authenticate_request)
@@ -268,9 +267,8 @@ def create_innovation(body):
     else:
         owner = visible(Network, owner_ids["network_id"], authz.can_view_network, "innovation.create")
     require(authz.can_create_innovation(user, owner), "innovation.create", owner)
-    with unprocessable(InnovationError):
-        innovation = innovations.create(user, owner=owner, kind=body["kind"], visibility=body["visibility"],
-                                        data=_version_input(body), policy_area=body["policy_area"])
+    innovation = innovations.create(user, owner=owner, kind=body["kind"], visibility=body["visibility"],
+                                    data=_version_input(body), policy_area=body["policy_area"])
     db.session.commit()
     return dump_innovation_detail(innovation)
 
@@ -292,8 +290,7 @@ def revise_innovation(body, innovation_id: int):
     user = api_user()
     innovation = _visible_innovation(innovation_id)
     require(authz.can_edit_innovation(user, innovation), "innovation.edit", innovation)
-    with unprocessable(InnovationError):
-        version = innovations.revise(user, innovation, _version_input(body))
+    version = innovations.revise(user, innovation, _version_input(body))
     db.session.commit()
     return dump_version(version)
 

@@ -16,7 +16,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import (
@@ -40,7 +39,7 @@ from plc.models import (
 )
 from plc.models.lesson_plans import COMMENT_KINDS, PLAN_VISIBILITIES
 from plc.services import lesson_plans
-from plc.services.lesson_plans import ALLOWED_TYPES, LessonPlanError, PlanInput
+from plc.services.lesson_plans import ALLOWED_TYPES, PlanInput
 
 blp = Blueprint("api_lesson_plans", __name__, url_prefix="", description="Lesson plans")
 blp.before_request(authenticate_request)
@@ -423,9 +422,8 @@ def create_plan(body):
     if body["body_md"] is None:
         steps = [db.session.get(InnovationStep, step_id) for step_id in body["step_ids"]]
         body["body_md"] = lesson_plans.template_for(body.get("learning_area"), [s for s in steps if s is not None])
-    with unprocessable(LessonPlanError):
-        plan = lesson_plans.create(user, PlanInput(**{name: body.get(name) for name in PLAN_FIELDS if name in body},
-                                                   message=body.get("message")))
+    plan = lesson_plans.create(user, PlanInput(**{name: body.get(name) for name in PLAN_FIELDS if name in body},
+                                               message=body.get("message")))
     db.session.commit()
     return dump_plan_detail(plan)
 
@@ -447,8 +445,7 @@ def update_plan(body, plan_id: int):
     user = api_user()
     plan = _editable_plan(plan_id, "lesson_plan.edit")
     _check_named(body, plan, "lesson_plan.edit")
-    with unprocessable(LessonPlanError):
-        revision = lesson_plans.update(user, plan, _plan_input(body, plan))
+    revision = lesson_plans.update(user, plan, _plan_input(body, plan))
     db.session.commit()
     return _saved(plan, revision)
 
@@ -511,8 +508,7 @@ def restore_revision(plan_id: int, number: int):
     """Bring back an earlier text as a new revision (history is never rewritten)."""
     user = api_user()
     plan = _editable_plan(plan_id, "lesson_plan.restore")
-    with unprocessable(LessonPlanError):
-        revision = lesson_plans.restore(user, plan, number)
+    revision = lesson_plans.restore(user, plan, number)
     db.session.commit()
     return _saved(plan, revision)
 
@@ -564,9 +560,8 @@ def add_comment(body, plan_id: int):
     user = api_user()
     plan = _visible_plan(plan_id)
     require(authz.can_comment_plan(user, plan), "lesson_plan.comment", plan)
-    with unprocessable(LessonPlanError):
-        comment = lesson_plans.add_comment(user, plan, body_md=body["body_md"], kind=body["kind"],
-                                           parent_id=body["parent_id"], revision_number=body["revision"])
+    comment = lesson_plans.add_comment(user, plan, body_md=body["body_md"], kind=body["kind"],
+                                       parent_id=body["parent_id"], revision_number=body["revision"])
     db.session.commit()
     return dump_comment(comment)
 
@@ -594,8 +589,7 @@ def upload_attachment(files, plan_id: int):
     upload = files["file"]
     if upload is None:
         raise ApiError(422, _("Choose a file to upload."), {"file": [_("Choose a file to upload.")]})
-    with unprocessable(LessonPlanError):
-        attachment = lesson_plans.add_attachment(user, plan, upload.filename or "", upload.read())
+    attachment = lesson_plans.add_attachment(user, plan, upload.filename or "", upload.read())
     db.session.commit()
     return dump_attachment(attachment)
 

@@ -7,11 +7,9 @@ as for an id that does not exist; 403 to someone who sees it but may not do this
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from urllib.parse import quote
 
 from flask import Response, g, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -19,13 +17,12 @@ from plc import audit, authz, exports
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated, require, visible
 from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
-from plc.errors import ApiError
 from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
 from plc.models import Circle, User
 from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
 from plc.services import live_sessions, notifications
-from plc.services.live_sessions import ActionItemInput, SessionError, SessionInput
+from plc.services.live_sessions import ActionItemInput, SessionInput
 
 blp = Blueprint("api_live_sessions", __name__, url_prefix="", description="Live PLC sessions, PLC hours, notifications")
 blp.before_request(authenticate_request)
@@ -323,17 +320,6 @@ def dump_ledger(teacher: User, rows, totals: dict) -> dict:
 # ---------------------------------------------------------------------------- helpers
 
 
-@contextmanager
-def session_errors():
-    """The service's SessionError: a wrong state ('conflict') is 409, anything else 422, with fields."""
-    try:
-        yield
-    except SessionError as exc:
-        db.session.rollback()
-        raise ApiError(409 if exc.code == "conflict" else 422,
-                       str(exc) or str(_("Please correct the highlighted fields.")), exc.fields) from exc
-
-
 def _visible_session(session_id: int, action: str) -> LiveSession:
     """The session if the caller may see it (404 otherwise), its state brought up to date: a live
     session past its planned end and the grace period is ended (and that is saved)."""
@@ -408,8 +394,7 @@ def create_session(body):
     user = api_user()
     circle = visible(Circle, body.pop("circle_id"), authz.can_view_circle, "live_session.schedule")
     require(authz.can_schedule_session(user, circle), "live_session.schedule", circle)
-    with session_errors():
-        live = live_sessions.schedule(user, circle, SessionInput(**body))
+    live = live_sessions.schedule(user, circle, SessionInput(**body))
     db.session.commit()
     return dump_session_detail(live)
 
@@ -428,8 +413,7 @@ def get_session(session_id: int):
 def start_session(session_id: int):
     """The host starts a scheduled online session (409 in any other state, and for onsite meetings)."""
     live = _hosted_session(session_id, "live_session.start")
-    with session_errors():
-        live_sessions.start(api_user(), live)
+    live_sessions.start(api_user(), live)
     db.session.commit()
     return dump_session_detail(live)
 
@@ -440,8 +424,7 @@ def start_session(session_id: int):
 def end_session(session_id: int):
     """The host ends a live session (409 in any other state); open attendance intervals are closed."""
     live = _hosted_session(session_id, "live_session.end")
-    with session_errors():
-        live_sessions.end(api_user(), live)
+    live_sessions.end(api_user(), live)
     db.session.commit()
     return dump_session_detail(live)
 
@@ -491,8 +474,7 @@ def record_onsite_attendance(body, session_id: int):
     """The host records who came to an onsite meeting and for how many minutes (replacing an earlier
     record); the meeting is then ended and the minutes count as PLC hours. Online sessions: 422."""
     live = _hosted_session(session_id, "live_session.onsite_attendance")
-    with session_errors():
-        live_sessions.record_onsite(api_user(), live, {a["user_id"]: a["minutes"] for a in body["attendees"]})
+    live_sessions.record_onsite(api_user(), live, {a["user_id"]: a["minutes"] for a in body["attendees"]})
     db.session.commit()
     return dump_attendance(live, live_sessions.attendance(live), "everyone")
 
@@ -506,8 +488,7 @@ def write_summary(body, session_id: int):
     and action items with owners from the session. The first summary notifies every participant."""
     live = _hosted_session(session_id, "live_session.summary")
     items = [ActionItemInput(**item) for item in body["action_items"]]
-    with session_errors():
-        live_sessions.write_summary(api_user(), live, body["decisions"], items)
+    live_sessions.write_summary(api_user(), live, body["decisions"], items)
     db.session.commit()
     return dump_session_detail(live)
 

@@ -13,7 +13,6 @@ from plc.blueprints.api import (
     errors,
     paginated,
     require,
-    unprocessable,
     visible,
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
@@ -21,7 +20,7 @@ from plc.extensions import db
 from plc.models import Cycle, LessonPlan, Reflection
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.services import reflections
-from plc.services.reflections import ReflectionError, ReflectionInput
+from plc.services.reflections import ReflectionInput
 
 blp = Blueprint("api_reflections", __name__, url_prefix="", description="Reflection logs")
 blp.before_request(authenticate_request)
@@ -212,8 +211,7 @@ def create_reflection(body):
     """Start a draft (only the author sees it until it is shared)."""
     user = api_user()
     _check_named(body, None, "reflection.create")
-    with unprocessable(ReflectionError):
-        reflection = reflections.save_draft(user, _input(body))
+    reflection = reflections.save_draft(user, _input(body))
     db.session.commit()
     return dump_reflection(reflection)
 
@@ -236,8 +234,7 @@ def update_reflection(body, reflection_id: int):
     reflection = _readable(reflection_id)
     require(authz.can_edit_reflection(user, reflection), "reflection.edit", reflection)
     _check_named(body, reflection, "reflection.edit")
-    with unprocessable(ReflectionError):
-        reflections.save_draft(user, _input(body, reflection), reflection)
+    reflections.save_draft(user, _input(body, reflection), reflection)
     db.session.commit()
     return dump_reflection(reflection)
 
@@ -250,8 +247,7 @@ def share_reflection(reflection_id: int):
     user = api_user()
     reflection = _readable(reflection_id)
     require(authz.can_edit_reflection(user, reflection), "reflection.share", reflection)
-    with unprocessable(ReflectionError):
-        reflections.share(user, reflection)
+    reflections.share(user, reflection)
     db.session.commit()
     return dump_reflection(reflection)
 
@@ -273,8 +269,7 @@ def add_feedback(body, reflection_id: int):
     user = api_user()
     reflection = _readable(reflection_id)
     require(authz.can_give_feedback(user, reflection), "reflection.feedback", reflection)
-    with unprocessable(ReflectionError):
-        feedback = reflections.add_feedback(user, reflection, body["body_md"])
+    feedback = reflections.add_feedback(user, reflection, body["body_md"])
     db.session.commit()
     return dump_feedback(feedback)
 
