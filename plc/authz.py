@@ -326,7 +326,6 @@ def can_view_audit_log(user) -> bool:
 
 
 def _audit_denial(user, action: str, target, status: int) -> None:
-
     if target is None:  # nothing to protect: the object does not exist
         return
 
@@ -575,6 +574,8 @@ def visible_innovations_clause(user):
     or networks."""
     if is_admin(user):
         return True
+    if not _authenticated(user):
+        return False
     schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
     networks = visible_network_ids(user) or set()
     return or_(
@@ -615,7 +616,7 @@ def can_edit_innovation(user, innovation) -> bool:
 
 
 def visible_plans_clause(user):
-
+    """SQL twin of ``can_view_plan``."""
     if is_admin(user):
         return True
     if not _authenticated(user):
@@ -678,7 +679,7 @@ def can_showcase_plan(user, plan) -> bool:
 
 
 def visible_reflections_clause(user):
-
+    """SQL twin of ``can_read_reflection``."""
     if not _authenticated(user):
         return False
     circles = _current_circle_ids(user)
@@ -797,7 +798,6 @@ class SessionAccess:
 
     @functools.cached_property
     def may_host(self) -> bool:
-
         return _hosts(self.user, self.host_id, load_circle=lambda: db.session.get(Circle, self.circle_id))
 
     @property
@@ -807,7 +807,6 @@ class SessionAccess:
 
 @functools.cache
 def _session_access_statement():
-
     user_id = bindparam("user_id")
     member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
                                            CircleMember.user_id == user_id,
