@@ -1,0 +1,53 @@
+"""Every permission rule of the platform, in one place.
+
+Views, the API, socket handlers and templates ask here; nothing else decides who may see or do
+what. Two kinds of answer:
+
+* predicates ``can_*(user, obj) -> bool``;
+* query scoping ``visible_*_ids(user)`` (``None`` means "all", for admins) used inside queries so
+  that lists, searches and exports never contain another tenant's rows.
+* the SQL twin of a rule, ``visible_*_clause(user)``, beside the rule it mirrors (the two are
+  tested to agree on the demo world, tests/test_authz_twins.py).
+
+One module per concept (people, circles, goals, innovations, lesson_plans, reflections, coaching,
+live_sessions, dashboards) on top of ``base`` (memberships, scopes, refusals); callers say
+``authz.can_view_circle`` whichever module holds it.
+
+An object the user may not see answers 404 (``deny_unseen``), so its existence does not leak; an
+object the user may see but not change answers 403 (``deny_forbidden``). Both are audited.
+"""
+
+from __future__ import annotations
+
+from plc.authz import (
+    base,
+    circles,
+    coaching,
+    dashboards,
+    goals,
+    innovations,
+    lesson_plans,
+    live_sessions,
+    people,
+    reflections,
+)
+from plc.authz.base import *  # noqa: F403
+from plc.authz.circles import *  # noqa: F403
+from plc.authz.coaching import *  # noqa: F403
+from plc.authz.dashboards import *  # noqa: F403
+from plc.authz.goals import *  # noqa: F403
+from plc.authz.innovations import *  # noqa: F403
+from plc.authz.lesson_plans import *  # noqa: F403
+from plc.authz.live_sessions import *  # noqa: F403
+from plc.authz.people import *  # noqa: F403
+from plc.authz.reflections import *  # noqa: F403
+
+
+def template_helpers() -> dict:
+    """The predicates templates ask (every ``can_*`` rule, and ``is_admin``), so a page shows only
+    what the user may do."""
+    helpers = {"is_admin": base.is_admin}
+    for module in (base, people, circles, goals, innovations, lesson_plans, reflections, coaching, live_sessions, dashboards):
+        helpers.update({name: rule for name, rule in vars(module).items()
+                        if name.startswith("can_") and callable(rule) and rule.__module__ == module.__name__})
+    return helpers

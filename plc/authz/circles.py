@@ -1,0 +1,127 @@
+"""PLC circles and their cycles."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g, has_request_context
+from sqlalchemy import bindparam, or_, select
+
+from plc.authz.base import (
+    NETWORK_STAFF,
+    WORKING_ROLES,
+    _authenticated,
+    is_admin,
+    managed_network_ids,
+    managed_school_ids,
+    member_network_ids,
+    member_school_ids,
+    school_ids_with_visible_members,
+    scope_filter,
+    visible_network_ids,
+)
+from plc.extensions import db
+from plc.i18n import bangkok_today
+from plc.models import Circle, CircleMember, Network, School
+
+# Circles and cycles: members work in their circles; facilitators manage them; directors see
+# their school's circles; coordinators their networks'; everyone else gets 404.
+
+def _circle_roles(user) -> dict[int, str]:
+    """{circle id: 'member' | 'facilitator'} for the user's current circle memberships."""
+    if not _authenticated(user):
+        return {}
+    cache = g.setdefault("_plc_circles", {}) if has_request_context() else {}
+    if user.id not in cache:
+        rows = db.session.execute(_current_memberships_statement(), {"user_id": user.id, "today": bangkok_today()})
+        cache[user.id] = {circle_id: role for circle_id, role in rows}
+    return cache[user.id]
+
+
+@functools.cache
+def _current_memberships_statement():
+    """Built once: asked on most pages."""
+
+    return select(CircleMember.circle_id, CircleMember.role).where(
+        CircleMember.user_id == bindparam("user_id"), CircleMember.current_clause(bindparam("today")))
+
+
+def _current_circle_ids(user) -> set[int]:
+    return set(_circle_roles(user))
+
+
+def _facilitated_circle_ids(user) -> set[int]:
+    return {circle_id for circle_id, role in _circle_roles(user).items() if role == "facilitator"}
+
+
+def visible_circles_clause(user):
+    """WHERE clause for circles the user may see."""
+
+    if is_admin(user):
+        return True
+    if not _authenticated(user):
+        return False
+    return or_(
+        scope_filter(Circle.school_id, school_ids_with_visible_members(user)),
+        scope_filter(Circle.network_id, visible_network_ids(user)),
+        scope_filter(Circle.id, _current_circle_ids(user)),
+    )
+
+
+def can_view_circle(user, circle) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or circle.id in _current_circle_ids(user):
+        return True
+    if circle.school_id is not None:
+        return circle.school_id in (school_ids_with_visible_members(user) or set())
+    return circle.network_id in (visible_network_ids(user) or set())
+
+
+def can_manage_circle(user, circle) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or circle.id in _facilitated_circle_ids(user):
+        return True
+    if circle.school_id is not None:
+        return circle.school_id in (managed_school_ids(user) or set())
+    return circle.network_id in (managed_network_ids(user) or set())
+
+
+def can_work_in_circle(user, circle) -> bool:
+    """Start cycles, record meetings, checkpoints and outcomes."""
+    return _authenticated(user) and (circle.id in _current_circle_ids(user) or can_manage_circle(user, circle))
+
+
+def can_create_circle(user, scope) -> bool:
+    if not _authenticated(user):
+        return False
+    if is_admin(user):
+        return True
+    if isinstance(scope, School):
+        return scope.id in member_school_ids(user, WORKING_ROLES) or scope.id in (managed_school_ids(user) or set())
+    if isinstance(scope, Network):
+        return scope.id in member_network_ids(user, NETWORK_STAFF)
+    return False
+
+
+def can_join_circle(user, circle) -> bool:
+    """Who may be added as a member: staff of the circle's school, or of any school of the network
+    (network circles take teachers from every school), plus the network's coaches and supervisors."""
+    if not _authenticated(user):
+        return False
+    if circle.school_id is not None:
+        schools = {circle.school_id}
+        networks = {n.id for n in circle.school.networks}
+    else:
+        schools = {s.id for s in circle.network.schools}
+        networks = {circle.network_id}
+    return bool(member_school_ids(user, WORKING_ROLES) & schools or member_network_ids(user, NETWORK_STAFF) & networks)
+
+
+def can_view_cycle(user, cycle) -> bool:
+    return can_view_circle(user, cycle.circle)
+
+
+def can_work_on_cycle(user, cycle) -> bool:
+    return can_work_in_circle(user, cycle.circle)

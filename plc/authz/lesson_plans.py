@@ -1,0 +1,80 @@
+"""Lesson plans: their visibility, comments, forks and the showcase."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from plc.authz.base import (
+    _authenticated,
+    is_admin,
+    member_network_ids,
+    member_school_ids,
+    school_ids_of_networks,
+    school_ids_with_visible_members,
+    scope_filter,
+    visible_network_ids,
+)
+from plc.authz.circles import _current_circle_ids
+from plc.models import LessonPlan, Role
+from plc.models.org import network_school
+
+# Visibility tiers: private (author), circle (the plan's circle), school (author's school staff),
+# network (everyone in the school's networks), public (everyone logged in; showcase).
+
+
+def visible_plans_clause(user):
+    """SQL twin of ``can_view_plan``."""
+    if is_admin(user):
+        return True
+    if not _authenticated(user):
+        return False
+    schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
+    networks = visible_network_ids(user) or set()
+    circles = _current_circle_ids(user)
+    network_schools = select(network_school.c.school_id).where(network_school.c.network_id.in_(networks))
+    return or_(
+        LessonPlan.author_id == user.id,
+        LessonPlan.visibility == "public",
+        (LessonPlan.visibility == "circle") & scope_filter(LessonPlan.circle_id, circles),
+        LessonPlan.visibility.in_(("school", "network")) & scope_filter(LessonPlan.school_id, schools),
+        (LessonPlan.visibility == "network") & LessonPlan.school_id.in_(network_schools),
+    )
+
+
+def can_view_plan(user, plan) -> bool:
+    if not _authenticated(user) or plan.deleted_at is not None:
+        return False
+    if is_admin(user) or plan.author_id == user.id or plan.visibility == "public":
+        return True
+    if plan.visibility == "circle":
+        return plan.circle_id in _current_circle_ids(user)
+    schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
+    if plan.visibility in ("school", "network") and plan.school_id in schools:
+        return True
+    if plan.visibility == "network" and plan.school_id is not None:
+        # The plan's school is in one of the user's networks (as visible_plans_clause asks it).
+        return plan.school_id in school_ids_of_networks(visible_network_ids(user) or set())
+    return False
+
+
+def can_edit_plan(user, plan) -> bool:
+    """The author writes the plan; colleagues comment or fork it."""
+    return _authenticated(user) and plan.deleted_at is None and (plan.author_id == user.id or is_admin(user))
+
+
+def can_comment_plan(user, plan) -> bool:
+    return can_view_plan(user, plan)
+
+
+def can_fork_plan(user, plan) -> bool:
+    return can_view_plan(user, plan)
+
+
+def can_showcase_plan(user, plan) -> bool:
+    """Coordinators mark good practice (วิธีปฏิบัติที่ดี) from their networks' schools."""
+    if not can_view_plan(user, plan):
+        return False
+    if is_admin(user):
+        return True
+    return plan.school_id is not None and plan.school_id in school_ids_of_networks(
+        member_network_ids(user, {Role.COORDINATOR}))

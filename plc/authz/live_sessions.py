@@ -1,0 +1,136 @@
+"""Live and onsite sessions, their chat and the attendance ledger."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, or_, select
+
+from plc.authz.base import _authenticated, _memberships, is_admin
+from plc.authz.circles import _current_circle_ids, can_manage_circle, can_view_circle
+from plc.authz.coaching import can_coach
+from plc.authz.people import can_manage_user
+from plc.database import execute_core
+from plc.extensions import db
+from plc.i18n import bangkok_today
+from plc.models import Circle, CircleMember, CoachingVisit, Role, User
+from plc.models.live_sessions import LiveSession, SessionGuest
+
+# The circle's current members, invited guests and the host attend; whoever may see the circle
+# may read the record afterwards; the host and the circle's managers run the session.
+
+
+def _is_guest(user, session) -> bool:
+    return any(guest.user_id == user.id for guest in session.guests)
+
+
+def can_view_session(user, session) -> bool:
+    return _authenticated(user) and (can_view_circle(user, session.circle) or _is_guest(user, session))
+
+
+@dataclass
+class SessionAccess:
+    """Whether one user attends one live session, read in one statement (``session_access``): the
+    chat asks it on every event. The host, the circle's current members and invited guests attend
+    directly; the circle's managers attend and host too, which takes the circle rule
+    (``can_manage_circle``) and is asked only when the direct answer does not settle it."""
+
+    user: User
+    session_id: int
+    circle_id: int
+    host_id: int
+    direct: bool
+
+    @functools.cached_property
+    def may_host(self) -> bool:
+        return _hosts(self.user, self.host_id, load_circle=lambda: db.session.get(Circle, self.circle_id))
+
+    @property
+    def may_attend(self) -> bool:
+        return self.direct or self.may_host
+
+
+@functools.cache
+def _session_access_statement():
+    user_id = bindparam("user_id")
+    member = select(CircleMember.id).where(CircleMember.circle_id == LiveSession.circle_id,
+                                           CircleMember.user_id == user_id,
+                                           CircleMember.current_clause(bindparam("today"))).exists()
+    guest = select(SessionGuest.id).where(SessionGuest.session_id == LiveSession.id,
+                                          SessionGuest.user_id == user_id).exists()
+    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id,
+                  or_(LiveSession.host_id == user_id, member, guest).label("direct")).where(
+        LiveSession.id == bindparam("session_id"))
+
+
+def session_access(user, session_id: int | None) -> SessionAccess | None:
+    """``None`` when the session does not exist or the user may not attend it."""
+    if not _authenticated(user) or session_id is None:
+        return None
+    row = execute_core(_session_access_statement(), {"user_id": user.id, "session_id": session_id,
+                                                          "today": bangkok_today()}).one_or_none()
+    if row is None:
+        return None
+    access = SessionAccess(user=user, session_id=row.id, circle_id=row.circle_id, host_id=row.host_id,
+                           direct=bool(row.direct))
+    return access if access.may_attend else None
+
+
+def can_attend_session(user, session) -> bool:
+    """Asks the database (``session_access``), not the loaded object: the session must be stored."""
+    return session_access(user, session.id) is not None
+
+
+def _hosts(user, host_id: int, *, load_circle) -> bool:
+    """The host, and whoever manages the circle (loaded only when the host is someone else)."""
+    return host_id == user.id or can_manage_circle(user, load_circle())
+
+
+def can_host_session(user, session) -> bool:
+    return _authenticated(user) and _hosts(user, session.host_id, load_circle=lambda: session.circle)
+
+
+def can_schedule_session(user, circle) -> bool:
+    """Facilitators and managers of the circle, and coaches or supervisors who are in it."""
+    if can_manage_circle(user, circle):
+        return True
+    coaching = {Role.COACH, Role.SUPERVISOR}
+    return circle.id in _current_circle_ids(user) and any(Role(m.role) in coaching for m in _memberships(user))
+
+
+def can_view_ledger(user, teacher) -> bool:
+    """A teacher's PLC-hours ledger: the teacher, and those who manage them."""
+    return _authenticated(user) and (user.id == teacher.id or can_manage_user(user, teacher))
+
+
+COACHING_ROLES = {Role.COACH, Role.SUPERVISOR, Role.DIRECTOR}
+
+
+def can_plan_visits(user) -> bool:
+    """Whether the user holds a role that coaches anyone (the teacher still has to pass can_coach)."""
+    return _authenticated(user) and (is_admin(user) or any(Role(m.role) in COACHING_ROLES
+                                                           for m in _memberships(user)))
+
+
+def can_use_coaching(user) -> bool:
+    """Whom the main menu offers the coaching pages: those who coach or oversee visits, and
+    teachers who have been visited."""
+
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or any(Role(m.role) in COACHING_ROLES | {Role.COORDINATOR} for m in _memberships(user)):
+        return True
+    return db.session.scalar(select(CoachingVisit.id).where(CoachingVisit.teacher_id == user.id).limit(1)) is not None
+
+
+def can_record_visit(user, visit) -> bool:
+    """The coach records the observation and the synthesis."""
+    return _authenticated(user) and user.id == visit.coach_id
+
+
+def can_write_synthesis(user, teacher) -> bool:
+    """A coach writes a synthesis about a teacher they may coach in one of the teacher's schools."""
+    if not _authenticated(user) or teacher is None:
+        return False
+    return any(can_coach(user, teacher, m.school) for m in teacher.current_memberships() if m.school_id)
