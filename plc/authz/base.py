@@ -209,3 +209,16 @@ def require_manage(user, can_see: bool, can_do: bool, action: str, target) -> No
         deny_unseen(user, action, target)
     if not can_do:
         deny_forbidden(user, action, target)
+
+
+def access(user, model, object_id: int | None, action: str, *, view, do=None, options=()):
+    """The row ``object_id`` of ``model`` if ``user`` may see it (``view``) and, when ``do`` is
+    given, may do ``action`` to it. A row the user may not see answers 404, exactly like one that
+    does not exist; a row they see but may not change answers 403. Refusals are audited under
+    ``action``. The ``access_<concept>`` functions of each module call this with their rules."""
+    row = db.session.get(model, object_id, options=options) if object_id is not None else None
+    if row is None or not view(user, row):
+        deny_unseen(user, action, row)
+    if do is not None and not do(user, row):
+        deny_forbidden(user, action, row)
+    return row
