@@ -12,6 +12,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse
+
 DEFAULT_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "please-change-me"}
 PROFILES = ("embedded", "scaled")
 
@@ -54,6 +56,26 @@ def _int_env(env, name: str, default: int, *, minimum: int) -> int:
     return value
 
 
+def _bool_env(env, name: str, default: bool) -> bool:
+    raw = str(env.get(name, "")).strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
+def _rate_limit_env(env, name: str, default: str) -> str:
+    raw = str(env.get(name, "")).strip() or default
+    try:
+        parse(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a rate such as '5 per minute', not {raw!r}") from error
+    return raw
+
+
 def _transports(raw: str) -> list[str]:
     transports = [t.strip() for t in raw.split(",") if t.strip()]
     if not transports or any(t not in ("polling", "websocket") for t in transports):
@@ -84,7 +106,8 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'plc.sqlite3'}"
     redis_url = env.get("REDIS_URL", "")
     scaled = profile == "scaled"
-    https = env.get("PLC_HTTPS", "0") == "1"
+    https = _bool_env(env, "PLC_HTTPS", False)
+    absolute_hours = _int_env(env, "PLC_SESSION_ABSOLUTE_HOURS", 12, minimum=1)
 
     return {
         "PLC_PROFILE": profile,
@@ -117,7 +140,7 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         # "websocket" alone lets several processes run behind a plain (non-sticky) load balancer:
         # long-polling needs every request of a connection to reach the same process.
         "SOCKETIO_TRANSPORTS": _transports(env.get("PLC_SOCKETIO_TRANSPORTS", "polling,websocket")),
-        "MAX_CONTENT_LENGTH": int(env.get("PLC_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": _int_env(env, "PLC_MAX_UPLOAD_MB", 16, minimum=1) * 1024 * 1024,
         "UPLOAD_DIR": env.get("PLC_UPLOAD_DIR", str(instance_path / "uploads")),
         # Sessions: cookie carries only an opaque login-session id checked against the database.
         "SESSION_COOKIE_NAME": "plc_session",
@@ -126,13 +149,13 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "SESSION_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "PLC_HTTPS": https,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("PLC_SESSION_ABSOLUTE_HOURS", "12"))),
-        "PLC_SESSION_IDLE": timedelta(minutes=int(env.get("PLC_SESSION_IDLE_MINUTES", "30"))),
-        "PLC_SESSION_ABSOLUTE": timedelta(hours=int(env.get("PLC_SESSION_ABSOLUTE_HOURS", "12"))),
-        "PLC_API_TOKEN_HOURS": int(env.get("PLC_API_TOKEN_HOURS", "24")),
-        "PLC_INVITATION_HOURS": int(env.get("PLC_INVITATION_HOURS", "72")),
-        "PLC_LOGIN_LIMIT_ACCOUNT": env.get("PLC_LOGIN_LIMIT_ACCOUNT", "5 per minute"),
-        "PLC_LOGIN_LIMIT_IP": env.get("PLC_LOGIN_LIMIT_IP", "30 per minute"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
+        "PLC_SESSION_IDLE": timedelta(minutes=_int_env(env, "PLC_SESSION_IDLE_MINUTES", 30, minimum=1)),
+        "PLC_SESSION_ABSOLUTE": timedelta(hours=absolute_hours),
+        "PLC_API_TOKEN_HOURS": _int_env(env, "PLC_API_TOKEN_HOURS", 24, minimum=1),
+        "PLC_INVITATION_HOURS": _int_env(env, "PLC_INVITATION_HOURS", 72, minimum=1),
+        "PLC_LOGIN_LIMIT_ACCOUNT": _rate_limit_env(env, "PLC_LOGIN_LIMIT_ACCOUNT", "5 per minute"),
+        "PLC_LOGIN_LIMIT_IP": _rate_limit_env(env, "PLC_LOGIN_LIMIT_IP", "30 per minute"),
         # Argon2id cost. The defaults are the production values; tests and benchmarks that log in
         # hundreds of users lower them through the environment (never do that in production).
         "PLC_ARGON2": {

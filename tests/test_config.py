@@ -63,3 +63,45 @@ def test_create_app_refuses_to_start_scaled_without_secret(monkeypatch, tmp_path
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("PLC_MAX_UPLOAD_MB", "sixteen", "whole number"),
+    ("PLC_MAX_UPLOAD_MB", "0", "at least 1"),
+    ("PLC_SESSION_IDLE_MINUTES", "30m", "whole number"),
+    ("PLC_SESSION_ABSOLUTE_HOURS", "-1", "at least 1"),
+    ("PLC_API_TOKEN_HOURS", "1.5", "whole number"),
+    ("PLC_INVITATION_HOURS", "three days", "whole number"),
+    ("PLC_HTTPS", "sometimes", "1 or 0"),
+    ("PLC_LOGIN_LIMIT_ACCOUNT", "five a minute", "rate such as"),
+    ("PLC_LOGIN_LIMIT_IP", "30/fortnight", "rate such as"),
+])
+def test_a_bad_setting_is_refused_by_name(tmp_path, name, value, said):
+    with pytest.raises(ConfigError, match=name) as refused:
+        build_config(tmp_path, {name: value})
+    assert said in str(refused.value)
+
+
+def test_settings_in_their_usual_spellings_are_read(tmp_path):
+    config = build_config(tmp_path, {"PLC_HTTPS": "true", "PLC_MAX_UPLOAD_MB": " 8 ", "PLC_SESSION_IDLE_MINUTES": "45",
+                                     "PLC_LOGIN_LIMIT_IP": "10 per minute"})
+    assert config["SESSION_COOKIE_SECURE"] is True and config["PREFERRED_URL_SCHEME"] == "https"
+    assert config["MAX_CONTENT_LENGTH"] == 8 * 1024 * 1024
+    assert config["PLC_SESSION_IDLE"].total_seconds() == 45 * 60
+    assert config["PLC_LOGIN_LIMIT_IP"] == "10 per minute"
+    assert build_config(tmp_path, {"PLC_HTTPS": "off"})["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_server_entry_point_names_the_bad_setting_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PLC_INSTANCE_PATH": str(tmp_path), "PLC_SESSION_IDLE_MINUTES": "half an hour"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "The PLC platform cannot start: PLC_SESSION_IDLE_MINUTES must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
