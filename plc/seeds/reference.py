@@ -23,6 +23,7 @@ from plc.models import (
 )
 from plc.seeds.files import load_yaml
 from plc.services.innovations import VersionInput, _new_version, steps_from_yaml
+from plc.services.inputs import clean_text
 
 
 def upsert(model, key_field: str, key_value, values: dict):
@@ -150,20 +151,14 @@ def _version_input(item: dict):
                         steps=steps_from_yaml(item.get("steps")))
 
 
-def _clip(text, limit: int | None = None):
-    """``services.innovations._clean``: stripped, cut to the column, None when empty."""
-    text = (text or "").strip()
-    return (text[:limit] if limit else text) or None
-
-
 def _input_snapshot(data, extra: dict) -> tuple:
     """What ``services.innovations._new_version`` would store, in a comparable form."""
     def steps(items):
-        return tuple((_clip(s.code, 60), _clip(s.label_en, 200), s.text_th.strip(), _clip(s.text_en),
+        return tuple((clean_text(s.code, 60), clean_text(s.label_en, 200), s.text_th.strip(), clean_text(s.text_en),
                       steps(s.substeps)) for s in items)
 
-    return (_clip(data.name, 200) or data.name_th.strip()[:200], data.name_th.strip()[:300], _clip(data.name_en, 300),
-            _clip(data.description_th), _clip(data.description_en), _clip(data.notes), extra, steps(data.steps))
+    return (clean_text(data.name, 200) or data.name_th.strip()[:200], data.name_th.strip()[:300], clean_text(data.name_en, 300),
+            clean_text(data.description_th), clean_text(data.description_en), clean_text(data.notes), extra, steps(data.steps))
 
 
 def _version_snapshot(version: InnovationVersion) -> tuple:
@@ -182,9 +177,9 @@ def seed_innovations() -> int:
     for item in entries:
         owner = item.get("owner") or {}
         innovation = upsert(Innovation, "slug", item["id"], {
-            "kind": item["kind"], "policy_area": _clip(item.get("policy_area"), 200),
+            "kind": item["kind"], "policy_area": clean_text(item.get("policy_area"), 200),
             "owner_level": owner.get("level"), "owner_name_th": _owner_name(owner.get("name_th")),
-            "owner_office_th": _clip(owner.get("office_th"), 200), "visibility": "public",
+            "owner_office_th": clean_text(owner.get("office_th"), 200), "visibility": "public",
             "source": reference_source(item)})
         db.session.flush()
         data, extra = _version_input(item), _version_extra(item)

@@ -18,6 +18,7 @@ from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
 from plc.realtime import outbox
 from plc.services import search
+from plc.services.inputs import clean_text
 
 
 class CircleError(ServiceError):
@@ -35,14 +36,10 @@ class CircleInput:
     meeting_period: str = "semester"
 
 
-def _clean(text: str | None, limit: int | None = None) -> str | None:
-    text = (text or "").strip()
-    return (text[:limit] if limit else text) or None
-
 
 def _validate(data: CircleInput) -> None:
     errors: dict[str, list[str]] = {}
-    if not _clean(data.name):
+    if not clean_text(data.name):
         errors["name"] = [_("Give the circle a name.")]
     if data.meeting_period not in MEETING_PERIODS:
         errors["meeting_period"] = [_("Choose per semester or per month.")]
@@ -86,9 +83,9 @@ def page_options() -> tuple:
 def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
     """The creator facilitates the circle and has accepted its norms."""
     _validate(data)
-    circle = Circle(name=data.name.strip()[:200], learning_area=_clean(data.learning_area, 120),
-                    grade_band=_clean(data.grade_band, 60), description=_clean(data.description),
-                    norms=_clean(data.norms), meeting_count=int(data.meeting_count),
+    circle = Circle(name=data.name.strip()[:200], learning_area=clean_text(data.learning_area, 120),
+                    grade_band=clean_text(data.grade_band, 60), description=clean_text(data.description),
+                    norms=clean_text(data.norms), meeting_count=int(data.meeting_count),
                     meeting_period=data.meeting_period, created_by_id=actor.id,
                     school=scope if isinstance(scope, School) else None,
                     network=scope if isinstance(scope, Network) else None)
@@ -105,14 +102,14 @@ def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
 def update(actor: User, circle: Circle, data: CircleInput) -> Circle:
     """Changing the norms asks every member to accept them again."""
     _validate(data)
-    norms = _clean(data.norms)
+    norms = clean_text(data.norms)
     if norms != circle.norms:
         circle.norms = norms
         circle.norms_version += 1
     circle.name = data.name.strip()[:200]
-    circle.learning_area = _clean(data.learning_area, 120)
-    circle.grade_band = _clean(data.grade_band, 60)
-    circle.description = _clean(data.description)
+    circle.learning_area = clean_text(data.learning_area, 120)
+    circle.grade_band = clean_text(data.grade_band, 60)
+    circle.description = clean_text(data.description)
     circle.meeting_count = int(data.meeting_count)
     circle.meeting_period = data.meeting_period
     search.index_circle(circle)
@@ -187,7 +184,7 @@ def accept_norms(user: User, circle: Circle) -> CircleMember:
 def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mode: str = "onsite",
                    notes: str | None = None, minutes: int | None = None, cycle=None) -> CircleMeeting:
     errors: dict[str, list[str]] = {}
-    if not _clean(title):
+    if not clean_text(title):
         errors["title"] = [_("Give the meeting a title.")]
     if mode not in MEETING_MODES:
         errors["mode"] = [_("Choose onsite or online.")]
@@ -202,7 +199,7 @@ def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mo
     if errors:
         raise CircleError(errors)
     meeting = CircleMeeting(circle=circle, held_on=held_on, title=title.strip()[:200], mode=mode,
-                            notes=_clean(notes), minutes=minutes, cycle=cycle, recorded_by_id=actor.id)
+                            notes=clean_text(notes), minutes=minutes, cycle=cycle, recorded_by_id=actor.id)
     db.session.add(meeting)
     db.session.flush()
     return meeting

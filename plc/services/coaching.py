@@ -17,6 +17,7 @@ from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
 from plc.models._types import utcnow
 from plc.rendering import render_markdown
+from plc.services.inputs import clean_text
 from plc.services.notifications import notify
 
 FOLLOW_UP_DAYS = 30
@@ -25,10 +26,6 @@ FOLLOW_UP_DAYS = 30
 class VisitError(ServiceError):
     """A refused coaching-visit operation."""
 
-
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
 
 
 def visits_query(user, *, status: str | None = None, teacher_id: int | None = None,
@@ -51,7 +48,7 @@ def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, 
     errors: dict[str, list[str]] = {}
     if not authz.can_coach(actor, teacher, school):
         errors["teacher_id"] = [_("You can plan visits only with teachers of schools you coach.")]
-    if not _clean(focus):
+    if not clean_text(focus):
         errors["focus"] = [_("Agree on the focus of the visit.")]
     if planned_on is None:
         errors["planned_on"] = [_("Choose the date of the visit.")]
@@ -60,7 +57,7 @@ def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, 
     if errors:
         raise VisitError(errors)
     visit = CoachingVisit(coach_id=actor.id, teacher_id=teacher.id, school_id=school.id, planned_on=planned_on,
-                          focus=focus.strip(), observe_what=_clean(observe_what), cycle=cycle)
+                          focus=focus.strip(), observe_what=clean_text(observe_what), cycle=cycle)
     db.session.add(visit)
     db.session.flush()
     if teacher.id != actor.id:
@@ -78,14 +75,14 @@ def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation
     # Today in Thailand, as the form offers it, whatever the server's clock zone.
     if held_on is None or held_on > bangkok_today():
         errors["held_on"] = [_("Record the visit on or after the day it took place.")]
-    if not _clean(observation_notes):
+    if not clean_text(observation_notes):
         errors["observation_notes"] = [_("Write what you observed of the learners' behaviour and learning.")]
     if errors:
         raise VisitError(errors)
     visit.status = "held"
     visit.held_on = held_on
     visit.observation_notes = observation_notes.strip()
-    visit.follow_up = _clean(follow_up)
+    visit.follow_up = clean_text(follow_up)
     visit.follow_up_due_on = follow_up_due_on
     return visit
 
@@ -94,7 +91,7 @@ def reflect(actor: User, visit: CoachingVisit, text: str) -> CoachingVisit:
     """Both the coach and the teacher write their post-visit reflection."""
     if visit.status != "held":
         raise VisitError({"status": [_("Reflect after the visit has been held.")]})
-    if not _clean(text):
+    if not clean_text(text):
         raise VisitError({"reflection": [_("Write your reflection.")]})
     if actor.id == visit.coach_id:
         visit.coach_reflection = text.strip()
@@ -113,7 +110,7 @@ def cancel(actor: User, visit: CoachingVisit) -> CoachingVisit:
 
 
 def save_synthesis(actor: User, teacher: User, term: AcademicTerm, body_md: str) -> CoachingSynthesis:
-    if not _clean(body_md):
+    if not clean_text(body_md):
         raise VisitError({"body_md": [_("Write the synthesis.")]})
     synthesis = db.session.scalar(select(CoachingSynthesis).where(
         CoachingSynthesis.coach_id == actor.id, CoachingSynthesis.teacher_id == teacher.id,

@@ -29,6 +29,7 @@ from plc.models import (
 from plc.models._types import utcnow
 from plc.models.cycles import DE_STAGES
 from plc.services import search
+from plc.services.inputs import clean_text
 
 # The default Thai PLC cycle (DOMAIN §3) and PDCA. Innovation templates take the model's steps.
 PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
@@ -80,10 +81,6 @@ class LessonsInput:
     next_steps: str
 
 
-def _clean(text: str | None, limit: int | None = None) -> str | None:
-    text = (text or "").strip()
-    return (text[:limit] if limit else text) or None
-
 
 def cycles_query(user, *, circle_id: int | None = None, status: str | None = None) -> Select:
     # The joined circle is loaded with each cycle: lists ask the circle's rules of every cycle.
@@ -133,9 +130,9 @@ def phase_plan(template: str, template_version: InnovationVersion | None) -> lis
 
 def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
     errors: dict[str, list[str]] = {}
-    if not _clean(data.title):
+    if not clean_text(data.title):
         errors["title"] = [_("Give the cycle a title.")]
-    if not _clean(data.problem):
+    if not clean_text(data.problem):
         errors["problem"] = [_("Describe the problem or focus of the cycle.")]
     allowed_goals = {g.id: g for g in db.session.scalars(goals_for_circle(circle))}
     goal_ids = list(dict.fromkeys(data.goal_ids or []))
@@ -169,7 +166,7 @@ def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
         raise CycleError(errors)
 
     cycle = Cycle(circle=circle, title=data.title.strip()[:200], problem=data.problem.strip(),
-                  challenge_issues=_clean(data.challenge_issues), target_grade=_clean(data.target_grade, 60),
+                  challenge_issues=clean_text(data.challenge_issues), target_grade=clean_text(data.target_grade, 60),
                   target_class_size=size, target_groups=groups, template=data.template,
                   template_version=template_version, created_by_id=actor.id,
                   goals=[allowed_goals[i] for i in goal_ids], innovation_versions=versions, steps=steps)
@@ -210,14 +207,14 @@ def add_checkpoint(actor: User, cycle: Cycle, *, stage: str, held_on: date | Non
     errors: dict[str, list[str]] = {}
     if stage not in DE_STAGES:
         errors["stage"] = [_("Choose upstream, midstream or downstream.")]
-    if not any(_clean(t) for t in (reviewed, monitored, evaluated, changed)):
+    if not any(clean_text(t) for t in (reviewed, monitored, evaluated, changed)):
         errors["reviewed"] = [_("Write what was reviewed, monitored, evaluated or changed.")]
     if held_on is not None and held_on > bangkok_today():
         errors["held_on"] = [_("A checkpoint is recorded on or after the day it took place.")]
     if errors:
         raise CycleError(errors)
-    checkpoint = DECheckpoint(cycle=cycle, stage=stage, held_on=held_on or bangkok_today(), reviewed=_clean(reviewed),
-                              monitored=_clean(monitored), evaluated=_clean(evaluated), changed=_clean(changed),
+    checkpoint = DECheckpoint(cycle=cycle, stage=stage, held_on=held_on or bangkok_today(), reviewed=clean_text(reviewed),
+                              monitored=clean_text(monitored), evaluated=clean_text(evaluated), changed=clean_text(changed),
                               recorded_by_id=actor.id)
     db.session.add(checkpoint)
     db.session.flush()
@@ -231,7 +228,7 @@ def close(actor: User, cycle: Cycle, lessons: LessonsInput) -> Cycle:
               "problems": _("problems and obstacles"), "conditions": _("conditions for success"),
               "next_steps": _("next steps")}
     errors = {name: [_("Write the %(part)s.", part=label)] for name, label in labels.items()
-              if not _clean(getattr(lessons, name))}
+              if not clean_text(getattr(lessons, name))}
     if errors:
         raise CycleError(errors)
     cycle.lessons = LessonsLearned(results=lessons.results.strip(), picture_of_success=lessons.picture_of_success.strip(),

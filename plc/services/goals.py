@@ -14,6 +14,7 @@ from plc.extensions import db
 from plc.models import FocusArea, Network, School, SchoolGoal, User
 from plc.models._types import utcnow
 from plc.models.cycles import cycle_goal
+from plc.services.inputs import clean_text
 
 
 class GoalError(ServiceError):
@@ -30,14 +31,10 @@ class GoalInput:
     focus_area_ids: tuple[int, ...] = ()
 
 
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
 
 def _validated(data: GoalInput) -> tuple[GoalInput, list[FocusArea]]:
     errors: dict[str, list[str]] = {}
-    if not _clean(data.statement):
+    if not clean_text(data.statement):
         errors["statement"] = [_("Write the goal.")]
     elif len(data.statement) > 2000:
         errors["statement"] = [_("Keep the goal under 2,000 characters.")]
@@ -75,8 +72,8 @@ def goals_query(user, *, school_id: int | None = None, network_id: int | None = 
 def create_school_goal(actor: User, school: School, data: GoalInput) -> SchoolGoal:
     data, areas = _validated(data)
     goal = SchoolGoal(kind="school", school=school, academic_year_be=int(data.academic_year_be),
-                      statement=data.statement.strip(), context_needs=_clean(data.context_needs),
-                      indicator=_clean(data.indicator), target=_clean(data.target), focus_areas=areas,
+                      statement=data.statement.strip(), context_needs=clean_text(data.context_needs),
+                      indicator=clean_text(data.indicator), target=clean_text(data.target), focus_areas=areas,
                       created_by_id=actor.id)
     db.session.add(goal)
     db.session.flush()
@@ -89,9 +86,9 @@ def update_goal(actor: User, goal: SchoolGoal, data: GoalInput) -> SchoolGoal:
     data, areas = _validated(data)
     goal.statement = data.statement.strip()
     goal.academic_year_be = int(data.academic_year_be)
-    goal.context_needs = _clean(data.context_needs)
-    goal.indicator = _clean(data.indicator)
-    goal.target = _clean(data.target)
+    goal.context_needs = clean_text(data.context_needs)
+    goal.indicator = clean_text(data.indicator)
+    goal.target = clean_text(data.target)
     goal.focus_areas = areas
     return goal
 
@@ -100,8 +97,8 @@ def publish_core_goal(actor: User, network: Network, data: GoalInput) -> SchoolG
     """The coordinator's shared goal; every school of the network gets a draft copy to approve."""
     data, areas = _validated(data)
     template = SchoolGoal(kind="core", network=network, academic_year_be=int(data.academic_year_be),
-                          statement=data.statement.strip(), context_needs=_clean(data.context_needs),
-                          indicator=_clean(data.indicator), target=_clean(data.target), focus_areas=areas,
+                          statement=data.statement.strip(), context_needs=clean_text(data.context_needs),
+                          indicator=clean_text(data.indicator), target=clean_text(data.target), focus_areas=areas,
                           status="approved", approved_by_id=actor.id, approved_at=utcnow(), created_by_id=actor.id)
     db.session.add(template)
     db.session.flush()

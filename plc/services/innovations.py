@@ -18,6 +18,7 @@ from plc.models import Circle, Cycle, Innovation, InnovationStep, InnovationVers
 from plc.models.cycles import cycle_innovation_version
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import search
+from plc.services.inputs import clean_text
 
 
 class InnovationError(ServiceError):
@@ -44,10 +45,6 @@ class VersionInput:
     steps: list[StepInput] = field(default_factory=list)
     change_note: str | None = None
 
-
-def _clean(text: str | None, limit: int | None = None) -> str | None:
-    text = (text or "").strip()
-    return (text[:limit] if limit else text) or None
 
 
 def innovations_query(user, *, q: str | None = None, kind: str | None = None, owner: str | None = None) -> Select:
@@ -91,17 +88,17 @@ def page_options() -> tuple:
 
 def _validate(data: VersionInput, kind: str | None = None, visibility: str | None = None) -> None:
     errors: dict[str, list[str]] = {}
-    if not _clean(data.name_th):
+    if not clean_text(data.name_th):
         errors["name_th"] = [_("Give the innovation a Thai name.")]
     if kind is not None and kind not in INNOVATION_KINDS:
         errors["kind"] = [_("Choose a kind from the list.")]
     if visibility is not None and visibility not in INNOVATION_VISIBILITIES:
         errors["visibility"] = [_("Choose who can see it.")]
     for index, step in enumerate(data.steps, start=1):
-        if not _clean(step.text_th):
+        if not clean_text(step.text_th):
             errors.setdefault("steps", []).append(_("Step %(n)d needs a Thai description.", n=index))
         for sub in step.substeps:
-            if not _clean(sub.text_th):
+            if not clean_text(sub.text_th):
                 errors.setdefault("steps", []).append(_("A sub-step of step %(n)d is empty.", n=index))
     if len(data.steps) > 40:
         errors["steps"] = [_("At most 40 steps.")]
@@ -116,8 +113,8 @@ def _add_steps(version: InnovationVersion, steps: list[StepInput]) -> None:
         nonlocal position
         position += 1
         row = InnovationStep(version=version, parent=parent, position=position, number=number,
-                             code=_clean(step.code, 60), label_en=_clean(step.label_en, 200),
-                             text_th=step.text_th.strip(), text_en=_clean(step.text_en))
+                             code=clean_text(step.code, 60), label_en=clean_text(step.label_en, 200),
+                             text_th=step.text_th.strip(), text_en=clean_text(step.text_en))
         db.session.add(row)
         for sub_number, sub in enumerate(step.substeps, start=1):
             add(sub, sub_number, row)
@@ -128,10 +125,10 @@ def _add_steps(version: InnovationVersion, steps: list[StepInput]) -> None:
 
 def _new_version(innovation: Innovation, data: VersionInput, actor: User | None, number: int) -> InnovationVersion:
     version = InnovationVersion(
-        innovation=innovation, number=number, name=_clean(data.name, 200) or data.name_th.strip()[:200],
-        name_th=data.name_th.strip()[:300], name_en=_clean(data.name_en, 300),
-        description_th=_clean(data.description_th), description_en=_clean(data.description_en),
-        notes=_clean(data.notes), change_note=_clean(data.change_note, 300),
+        innovation=innovation, number=number, name=clean_text(data.name, 200) or data.name_th.strip()[:200],
+        name_th=data.name_th.strip()[:300], name_en=clean_text(data.name_en, 300),
+        description_th=clean_text(data.description_th), description_en=clean_text(data.description_en),
+        notes=clean_text(data.notes), change_note=clean_text(data.change_note, 300),
         created_by_id=getattr(actor, "id", None))
     db.session.add(version)
     _add_steps(version, data.steps)
@@ -153,7 +150,7 @@ def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput
         raise InnovationError({"visibility": [_("A network's innovation is shared with the network or with everyone.")]})
     innovation = Innovation(
         slug=slug_for(data.name or data.name_en or data.name_th), kind=kind, visibility=visibility,
-        policy_area=_clean(policy_area, 200), created_by_id=actor.id,
+        policy_area=clean_text(policy_area, 200), created_by_id=actor.id,
         owner_level="school" if isinstance(owner, School) else "network",
         owner_school=owner if isinstance(owner, School) else None,
         owner_network=owner if isinstance(owner, Network) else None,

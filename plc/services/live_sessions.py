@@ -29,6 +29,7 @@ from plc.models.live_sessions import (
 )
 from plc.realtime import outbox
 from plc.rendering import render_markdown
+from plc.services.inputs import clean_text
 from plc.services.notifications import notify
 
 GRACE = timedelta(minutes=30)
@@ -49,10 +50,6 @@ class SessionError(ServiceError):
         self.code = code
 
 
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
 
 # ---------------------------------------------------------------------------- scheduling
 
@@ -70,7 +67,7 @@ class SessionInput:
 
 def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
     errors: dict[str, list[str]] = {}
-    if not _clean(data.title):
+    if not clean_text(data.title):
         errors["title"] = [_("Give the session a title.")]
     if data.starts_at is None or data.starts_at.tzinfo is None:
         errors["starts_at"] = [_("Choose the date and time (Bangkok time).")]
@@ -97,7 +94,7 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
     if errors:
         raise SessionError(errors)
     session = LiveSession(circle=circle, cycle=cycle, phase=cycle.current_phase if cycle else None,
-                          host_id=actor.id, title=data.title.strip()[:200], agenda=_clean(data.agenda),
+                          host_id=actor.id, title=data.title.strip()[:200], agenda=clean_text(data.agenda),
                           mode=data.mode, starts_at=data.starts_at.astimezone(UTC), duration_minutes=duration)
     db.session.add(session)
     db.session.flush()
@@ -498,11 +495,11 @@ class ActionItemInput:
 def write_summary(actor: User, session: LiveSession, decisions: str, items: list[ActionItemInput]) -> LiveSession:
     if session.state != "ended":
         raise SessionError({"state": [_("Write the summary after the session has ended.")]}, code="conflict")
-    if not _clean(decisions):
+    if not clean_text(decisions):
         raise SessionError({"decisions": [_("Write what the circle decided.")]})
     allowed = invitees(session)
     for item in items:
-        if not _clean(item.text) or (item.owner_id is not None and item.owner_id not in allowed):
+        if not clean_text(item.text) or (item.owner_id is not None and item.owner_id not in allowed):
             raise SessionError({"action_items": [_("Each action item needs a text and an owner from the session.")]})
     first = session.summary_at is None
     session.summary_decisions = decisions.strip()

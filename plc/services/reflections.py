@@ -17,6 +17,7 @@ from plc.models._types import utcnow
 from plc.models.org import network_school
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.rendering import render_markdown
+from plc.services.inputs import clean_text
 
 
 class ReflectionError(ServiceError):
@@ -39,10 +40,6 @@ class ReflectionInput:
     innovation_tried: str | None = None
     lessons_learned: str | None = None
 
-
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
 
 
 def reflections_query(user, *, cycle_id: int | None = None, mine: bool = False) -> Select:
@@ -126,7 +123,7 @@ def _validate(actor: User, data: ReflectionInput) -> tuple[Cycle, User | None, L
     cycle = db.session.get(Cycle, data.cycle_id or 0)
     if cycle is None or not authz.can_work_on_cycle(actor, cycle):
         errors["cycle_id"] = [_("Choose a cycle of one of your circles.")]
-    if not _clean(data.title):
+    if not clean_text(data.title):
         errors["title"] = [_("Give the reflection a title.")]
     if data.visibility not in REFLECTION_VISIBILITIES:
         errors["visibility"] = [_("Choose private, coach–teacher pair or circle.")]
@@ -154,7 +151,7 @@ def _apply(reflection: Reflection, data: ReflectionInput, partner, plan) -> None
     reflection.body_md = data.body_md or ""
     reflection.body_html = render_markdown(reflection.body_md)
     for name in REFLECTION_FIELDS:
-        setattr(reflection, name, _clean(getattr(data, name)))
+        setattr(reflection, name, clean_text(getattr(data, name)))
     reflection.updated_at = utcnow()
 
 
@@ -180,7 +177,7 @@ def share(actor: User, reflection: Reflection) -> Reflection:
 
 
 def add_feedback(actor: User, reflection: Reflection, body_md: str) -> ReflectionFeedback:
-    if not _clean(body_md):
+    if not clean_text(body_md):
         raise ReflectionError({"body_md": [_("Write your feedback.")]})
     feedback = ReflectionFeedback(reflection=reflection, author_id=actor.id, body_md=body_md.strip(),
                                   body_html=render_markdown(body_md.strip()))
