@@ -4,6 +4,7 @@ observe learners, reflect on both sides, synthesise across visits."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
-VISIT_STATUSES = ("planned", "held", "cancelled")
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+VISIT_STATUSES = tuple(VisitStatus)
 
 
 class CoachingVisit(db.Model):
@@ -25,7 +33,7 @@ class CoachingVisit(db.Model):
     planned_on: Mapped[date] = mapped_column(Date, index=True)
     focus: Mapped[str] = mapped_column(Text)
     observe_what: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="planned")
+    status: Mapped[str] = mapped_column(String(12), default=VisitStatus.PLANNED)
     held_on: Mapped[date | None] = mapped_column(Date)
     observation_notes: Mapped[str | None] = mapped_column(Text)
     coach_reflection: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ lessons learned."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,12 @@ from plc.models._types import UTCDateTime, utcnow
 
 PHASE_TEMPLATES = ("thai_plc", "pdca", "innovation")
 DE_STAGES = ("upstream", "midstream", "downstream")
-CYCLE_STATUSES = ("active", "closed")
+class CycleStatus(StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+CYCLE_STATUSES = tuple(CycleStatus)
 
 cycle_goal = Table(
     "cycle_goal",
@@ -51,7 +57,7 @@ class Cycle(db.Model):
     target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     template: Mapped[str] = mapped_column(String(16), default="thai_plc")
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("innovation_version.id"))
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[str] = mapped_column(String(12), default=CycleStatus.ACTIVE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -77,7 +83,7 @@ class Cycle(db.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.status == "closed"
+        return self.status == CycleStatus.CLOSED
 
 
 class CyclePhase(db.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +12,14 @@ from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
 GOAL_KINDS = ("core", "school")
-GOAL_STATUSES = ("draft", "approved", "achieved", "carried_over")
+class GoalStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    ACHIEVED = "achieved"
+    CARRIED_OVER = "carried_over"
+
+
+GOAL_STATUSES = tuple(GoalStatus)
 
 
 class FocusArea(db.Model):
@@ -58,7 +66,7 @@ class SchoolGoal(db.Model):
     context_needs: Mapped[str | None] = mapped_column(Text)
     indicator: Mapped[str | None] = mapped_column(Text)
     target: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=GoalStatus.DRAFT)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

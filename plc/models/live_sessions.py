@@ -4,6 +4,7 @@ become PLC hours, the host's summary, and in-app notifications."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,7 +13,13 @@ from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
 SESSION_MODES = ("online", "onsite")
-SESSION_STATES = ("scheduled", "live", "ended")
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+SESSION_STATES = tuple(SessionState)
 
 
 class LiveSession(db.Model):
@@ -28,7 +35,7 @@ class LiveSession(db.Model):
     mode: Mapped[str] = mapped_column(String(10), default="online")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
-    state: Mapped[str] = mapped_column(String(12), default="scheduled")
+    state: Mapped[str] = mapped_column(String(12), default=SessionState.SCHEDULED)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,12 @@ from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
 REFLECTION_VISIBILITIES = ("private", "pair", "circle")
+
+
+class ReflectionStatus(StrEnum):
+    DRAFT = "draft"
+    SHARED = "shared"
+
 # The structured parts the source documents ask for (DOMAIN §3, 004:L418-439).
 REFLECTION_FIELDS = ("results", "picture_of_success", "problems", "conditions", "next_steps",
                      "innovation_tried", "lessons_learned")
@@ -26,7 +33,7 @@ class Reflection(db.Model):
     lesson_plan_id: Mapped[int | None] = mapped_column(ForeignKey("lesson_plan.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     visibility: Mapped[str] = mapped_column(String(12), default="private")
-    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | shared
+    status: Mapped[str] = mapped_column(String(12), default=ReflectionStatus.DRAFT)
     results: Mapped[str | None] = mapped_column(Text)
     picture_of_success: Mapped[str | None] = mapped_column(Text)
     problems: Mapped[str | None] = mapped_column(Text)

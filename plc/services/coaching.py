@@ -16,6 +16,7 @@ from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today
 from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, User
 from plc.models._types import utcnow
+from plc.models.coaching import VisitStatus
 from plc.rendering import render_markdown
 from plc.services.inputs import clean_text
 from plc.services.notifications import notify
@@ -70,7 +71,7 @@ def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation
     errors: dict[str, list[str]] = {}
     if actor.id != visit.coach_id:
         errors["coach"] = [_("The coach records the observation.")]
-    if visit.status == "cancelled":
+    if visit.status == VisitStatus.CANCELLED:
         errors["status"] = [_("This visit was cancelled.")]
     # Today in Thailand, as the form offers it, whatever the server's clock zone.
     if held_on is None or held_on > bangkok_today():
@@ -79,7 +80,7 @@ def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation
         errors["observation_notes"] = [_("Write what you observed of the learners' behaviour and learning.")]
     if errors:
         raise VisitError(errors)
-    visit.status = "held"
+    visit.status = VisitStatus.HELD
     visit.held_on = held_on
     visit.observation_notes = observation_notes.strip()
     visit.follow_up = clean_text(follow_up)
@@ -89,7 +90,7 @@ def record_held(actor: User, visit: CoachingVisit, *, held_on: date, observation
 
 def reflect(actor: User, visit: CoachingVisit, text: str) -> CoachingVisit:
     """Both the coach and the teacher write their post-visit reflection."""
-    if visit.status != "held":
+    if visit.status != VisitStatus.HELD:
         raise VisitError({"status": [_("Reflect after the visit has been held.")]})
     if not clean_text(text):
         raise VisitError({"reflection": [_("Write your reflection.")]})
@@ -103,9 +104,9 @@ def reflect(actor: User, visit: CoachingVisit, text: str) -> CoachingVisit:
 
 
 def cancel(actor: User, visit: CoachingVisit) -> CoachingVisit:
-    if visit.status != "planned":
+    if visit.status != VisitStatus.PLANNED:
         raise VisitError({"status": [_("Only a planned visit can be cancelled.")]})
-    visit.status = "cancelled"
+    visit.status = VisitStatus.CANCELLED
     return visit
 
 
@@ -137,11 +138,11 @@ class CalendarRow:
 def is_overdue(visit: CoachingVisit, today: date, teacher_visits: list[CoachingVisit]) -> bool:
     """A planned visit whose date has passed without being held, or a follow-up that is due with no
     later visit held to the same teacher."""
-    if visit.status == "planned" and visit.planned_on < today:
+    if visit.status == VisitStatus.PLANNED and visit.planned_on < today:
         return True
-    if visit.status != "held" or not visit.follow_up_due_on or visit.follow_up_due_on >= today:
+    if visit.status != VisitStatus.HELD or not visit.follow_up_due_on or visit.follow_up_due_on >= today:
         return False
-    return not any(v.status == "held" and v.held_on and v.held_on > visit.held_on for v in teacher_visits)
+    return not any(v.status == VisitStatus.HELD and v.held_on and v.held_on > visit.held_on for v in teacher_visits)
 
 
 def calendar(coach: User, term: AcademicTerm | None = None, today: date | None = None) -> list[CalendarRow]:
@@ -156,10 +157,10 @@ def calendar(coach: User, term: AcademicTerm | None = None, today: date | None =
         by_teacher.setdefault(visit.teacher_id, []).append(visit)
     rows = []
     for teacher_visits in by_teacher.values():
-        active = [v for v in teacher_visits if v.status != "cancelled"]
-        later = [v for v in teacher_visits if v.status == "planned" and v.planned_on >= today]
+        active = [v for v in teacher_visits if v.status != VisitStatus.CANCELLED]
+        later = [v for v in teacher_visits if v.status == VisitStatus.PLANNED and v.planned_on >= today]
         rows.append(CalendarRow(teacher=teacher_visits[0].teacher, planned=len(active),
-                                held=sum(v.status == "held" for v in active),
+                                held=sum(v.status == VisitStatus.HELD for v in active),
                                 overdue=[v for v in active if is_overdue(v, today, active)],
                                 next_visit=later[0] if later else None))
     return sorted(rows, key=lambda r: r.teacher.name_th)
@@ -180,7 +181,7 @@ def coverage(school: School, term: AcademicTerm | None = None) -> list[CoverageR
         .where(Membership.school_id == school.id, Membership.role == "teacher", Membership.current_clause(),
                User.disabled_at.is_(None)).order_by(User.name_th).distinct()))
     visits = list(db.session.scalars(select(CoachingVisit).where(
-        CoachingVisit.school_id == school.id, CoachingVisit.status == "held",
+        CoachingVisit.school_id == school.id, CoachingVisit.status == VisitStatus.HELD,
         CoachingVisit.held_on >= term.starts_on, CoachingVisit.held_on <= term.ends_on)))
     rows = []
     for teacher in teachers:

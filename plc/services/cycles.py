@@ -27,7 +27,8 @@ from plc.models import (
     User,
 )
 from plc.models._types import utcnow
-from plc.models.cycles import DE_STAGES
+from plc.models.cycles import DE_STAGES, CycleStatus
+from plc.models.goals import GoalStatus
 from plc.services import search
 from plc.services.inputs import clean_text
 
@@ -118,7 +119,7 @@ def goals_for_circle(circle: Circle) -> Select:
         where = SchoolGoal.school_id == circle.school_id
     else:
         where = SchoolGoal.school_id.in_([s.id for s in circle.network.schools])
-    return (select(SchoolGoal).where(where, SchoolGoal.status.in_(("draft", "approved")))
+    return (select(SchoolGoal).where(where, SchoolGoal.status.in_((GoalStatus.DRAFT, GoalStatus.APPROVED)))
             .order_by(SchoolGoal.academic_year_be.desc(), SchoolGoal.id))
 
 
@@ -238,7 +239,7 @@ def close(actor: User, cycle: Cycle, lessons: LessonsInput) -> Cycle:
     for phase in cycle.phases:
         if phase.started_on and not phase.ended_on:
             phase.ended_on = max(today, phase.started_on)
-    cycle.status = "closed"
+    cycle.status = CycleStatus.CLOSED
     cycle.closed_at = utcnow()
     db.session.flush()
     audit.record("cycle.closed", actor, cycle)

@@ -39,6 +39,7 @@ from plc.models import (
     SchoolGoal,
     User,
 )
+from plc.models.coaching import VisitStatus
 from plc.models.cycles import (
     CyclePhase,
     DECheckpoint,
@@ -47,11 +48,12 @@ from plc.models.cycles import (
     cycle_innovation_version,
     cycle_step,
 )
+from plc.models.goals import GoalStatus
 from plc.models.innovations import InnovationStep, InnovationVersion
 from plc.models.lesson_plans import Comment, LessonPlan
 from plc.models.live_sessions import Attendance, LiveSession, SessionGuest
 from plc.models.org import network_school
-from plc.models.reflections import Reflection
+from plc.models.reflections import Reflection, ReflectionStatus
 from plc.services import circles as circle_rules
 from plc.services import coaching, outcomes
 from plc.services.live_sessions import participant_minutes
@@ -834,7 +836,7 @@ class _Builder:
                 .group_by(Cycle.circle_id, Reflection.status)):
             unit = self._unit_of_circle(circle_id)
             unit.reflections += count
-            if status == "shared":
+            if status == ReflectionStatus.SHARED:
                 unit.reflections_shared += count
 
     def _visits(self) -> None:
@@ -843,7 +845,7 @@ class _Builder:
         visits = _rows(
             select(CoachingVisit.teacher_id, CoachingVisit.school_id, CoachingVisit.status, CoachingVisit.planned_on,
                    CoachingVisit.held_on, CoachingVisit.follow_up_due_on)
-            .where(CoachingVisit.school_id.in_(self.school_ids), CoachingVisit.status != "cancelled",
+            .where(CoachingVisit.school_id.in_(self.school_ids), CoachingVisit.status != VisitStatus.CANCELLED,
                    or_(and_(CoachingVisit.planned_on >= period.starts_on, CoachingVisit.planned_on <= period.ends_on),
                        and_(CoachingVisit.held_on >= period.starts_on, CoachingVisit.held_on <= period.ends_on))))
         by_teacher: dict[int, list] = defaultdict(list)  # rows with the attributes coaching.is_overdue reads
@@ -855,7 +857,7 @@ class _Builder:
             unit = self.units[visit.school_id]
             if period.contains(visit.planned_on):
                 unit.visits_planned += 1
-            if visit.status == "held" and period.contains(visit.held_on) and visit.held_on <= self.as_of:
+            if visit.status == VisitStatus.HELD and period.contains(visit.held_on) and visit.held_on <= self.as_of:
                 unit.visits_held += 1
                 unit.teachers_visited.add(visit.teacher_id)
                 self.visits_held_by_teacher[visit.teacher_id] += 1
@@ -871,7 +873,7 @@ class _Builder:
                 .where(SchoolGoal.school_id.in_(self.school_ids), SchoolGoal.academic_year_be == self.period.year_be)
                 .group_by(SchoolGoal.school_id, SchoolGoal.status)):
             self.units[school_id].goals += count
-            if status in ("approved", "achieved"):
+            if status in (GoalStatus.APPROVED, GoalStatus.ACHIEVED):
                 self.units[school_id].goals_approved += count
 
     def _dashboard(self) -> Dashboard:

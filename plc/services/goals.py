@@ -14,6 +14,7 @@ from plc.extensions import db
 from plc.models import FocusArea, Network, School, SchoolGoal, User
 from plc.models._types import utcnow
 from plc.models.cycles import cycle_goal
+from plc.models.goals import GoalStatus
 from plc.services.inputs import clean_text
 
 
@@ -81,7 +82,7 @@ def create_school_goal(actor: User, school: School, data: GoalInput) -> SchoolGo
 
 
 def update_goal(actor: User, goal: SchoolGoal, data: GoalInput) -> SchoolGoal:
-    if goal.status != "draft":
+    if goal.status != GoalStatus.DRAFT:
         raise GoalError({"status": [_("Only a draft goal can be edited. Approved goals stay as they were approved.")]})
     data, areas = _validated(data)
     goal.statement = data.statement.strip()
@@ -99,7 +100,7 @@ def publish_core_goal(actor: User, network: Network, data: GoalInput) -> SchoolG
     template = SchoolGoal(kind="core", network=network, academic_year_be=int(data.academic_year_be),
                           statement=data.statement.strip(), context_needs=clean_text(data.context_needs),
                           indicator=clean_text(data.indicator), target=clean_text(data.target), focus_areas=areas,
-                          status="approved", approved_by_id=actor.id, approved_at=utcnow(), created_by_id=actor.id)
+                          status=GoalStatus.APPROVED, approved_by_id=actor.id, approved_at=utcnow(), created_by_id=actor.id)
     db.session.add(template)
     db.session.flush()
     for school in network.schools:
@@ -112,8 +113,10 @@ def publish_core_goal(actor: User, network: Network, data: GoalInput) -> SchoolG
     return template
 
 
-TRANSITIONS = {"approve": ("draft", "approved"), "achieve": ("approved", "achieved"),
-               "carry_over": ("approved", "carried_over"), "reopen": ("approved", "draft")}
+TRANSITIONS = {"approve": (GoalStatus.DRAFT, GoalStatus.APPROVED),
+               "achieve": (GoalStatus.APPROVED, GoalStatus.ACHIEVED),
+               "carry_over": (GoalStatus.APPROVED, GoalStatus.CARRIED_OVER),
+               "reopen": (GoalStatus.APPROVED, GoalStatus.DRAFT)}
 
 
 def transition(actor: User, goal: SchoolGoal, action: str) -> SchoolGoal | None:
@@ -170,8 +173,8 @@ def coverage(network: Network, year: int) -> tuple[list[SchoolGoal], list[Covera
         own = [g for g in goals if g.school_id == school.id]
         rows.append(CoverageRow(
             school=school, goals=len(own),
-            approved=sum(g.status == "approved" for g in own),
-            achieved=sum(g.status == "achieved" for g in own),
+            approved=sum(g.status == GoalStatus.APPROVED for g in own),
+            achieved=sum(g.status == GoalStatus.ACHIEVED for g in own),
             core_status={t.id: next((g.status for g in own if g.parent_id == t.id), None) for t in templates},
             cycles=cycle_counts.get(school.id, 0)))
     return templates, rows

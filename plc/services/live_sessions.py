@@ -26,6 +26,7 @@ from plc.models.live_sessions import (
     LiveSession,
     SessionGuest,
     SessionMute,
+    SessionState,
 )
 from plc.realtime import outbox
 from plc.rendering import render_markdown
@@ -120,7 +121,7 @@ def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False
     if circle_id is not None:
         query = query.where(LiveSession.circle_id == circle_id)
     if upcoming:
-        query = query.where(LiveSession.state != "ended", LiveSession.starts_at >= utcnow() - timedelta(hours=12))
+        query = query.where(LiveSession.state != SessionState.ENDED, LiveSession.starts_at >= utcnow() - timedelta(hours=12))
         mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.left_on.is_(None))
         query = query.where(or_(LiveSession.circle_id.in_(mine), LiveSession.id.in_(guest_of),
                                 LiveSession.host_id == user.id))
@@ -137,33 +138,33 @@ def planned_end(session: LiveSession) -> datetime:
 def refresh_state(session: LiveSession, now: datetime | None = None) -> bool:
     """Ends a live session that ran past its planned end plus the grace period; True if it did."""
     now = now or utcnow()
-    if session.state == "live" and now > planned_end(session) + GRACE:
+    if session.state == SessionState.LIVE and now > planned_end(session) + GRACE:
         _finish(session, None, ended_at=planned_end(session) + GRACE)
         return True
     return False
 
 
 def start(actor: User, session: LiveSession) -> LiveSession:
-    if session.state != "scheduled":
+    if session.state != SessionState.SCHEDULED:
         raise SessionError({"state": [_("Only a scheduled session can start.")]}, code="conflict")
     if session.mode != "online":
         raise SessionError({"mode": [_("Onsite meetings are not started here: record who attended instead.")]},
                            code="conflict")
-    session.state = "live"
+    session.state = SessionState.LIVE
     session.started_at = utcnow()
     outbox.queue(db.session, "session_state", state_payload(session), outbox.session_room(session.id))
     return session
 
 
 def end(actor: User, session: LiveSession) -> LiveSession:
-    if session.state != "live":
+    if session.state != SessionState.LIVE:
         raise SessionError({"state": [_("Only a live session can end.")]}, code="conflict")
     _finish(session, actor)
     return session
 
 
 def _finish(session: LiveSession, actor: User | None, ended_at: datetime | None = None) -> None:
-    session.state = "ended"
+    session.state = SessionState.ENDED
     session.ended_at = ended_at or utcnow()
     # Connections still here at the end (a heartbeat within the presence window) stay until the end;
     # the others count only up to their last heartbeat.
@@ -274,7 +275,7 @@ def post_message(access: authz.SessionAccess, body: str, client_id: str) -> tupl
         return message_payload(existing, actor.name_th), False  # a retry: the number taken stays unused
     if not text:
         raise SessionError({"body": [_("Write a message.")]})
-    if counter.state != "live":
+    if counter.state != SessionState.LIVE:
         raise SessionError({"state": [_("The session is not live.")]}, code="not_live")
     if counter.read_only and not access.may_host:
         raise SessionError({"state": [_("The host has made the chat read-only.")]}, code="read_only")
@@ -373,8 +374,8 @@ def record_onsite(actor: User, session: LiveSession, attendees: dict[int, int]) 
         db.session.add(Attendance(session_id=session.id, user_id=user_id, joined_at=when, last_seen_at=when,
                                   left_at=when + timedelta(minutes=int(minutes)), onsite_minutes=int(minutes),
                                   recorded_by_id=actor.id))
-    if session.state != "ended":
-        session.state = "ended"
+    if session.state != SessionState.ENDED:
+        session.state = SessionState.ENDED
         session.started_at = session.started_at or when
         session.ended_at = when + timedelta(minutes=session.duration_minutes)
         db.session.add(CircleMeeting(circle_id=session.circle_id, cycle_id=session.cycle_id,
@@ -434,7 +435,7 @@ def attendance(session: LiveSession, now: datetime | None = None) -> list[Attend
             user=intervals[0].user, minutes=minutes, joins=len(intervals),
             first_joined=min(r.joined_at for r in intervals),
             last_left=max((r.left_at for r in intervals if r.left_at), default=None),
-            present=any(r.left_at is None for r in intervals) and session.state == "live"))
+            present=any(r.left_at is None for r in intervals) and session.state == SessionState.LIVE))
     return sorted(result, key=lambda r: r.user.name_th)
 
 
@@ -493,7 +494,7 @@ class ActionItemInput:
 
 
 def write_summary(actor: User, session: LiveSession, decisions: str, items: list[ActionItemInput]) -> LiveSession:
-    if session.state != "ended":
+    if session.state != SessionState.ENDED:
         raise SessionError({"state": [_("Write the summary after the session has ended.")]}, code="conflict")
     if not clean_text(decisions):
         raise SessionError({"decisions": [_("Write what the circle decided.")]})

@@ -15,7 +15,7 @@ from plc.extensions import db
 from plc.models import Circle, Cycle, LessonPlan, Membership, Reflection, ReflectionFeedback, Role, User
 from plc.models._types import utcnow
 from plc.models.org import network_school
-from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
+from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES, ReflectionStatus
 from plc.rendering import render_markdown
 from plc.services.inputs import clean_text
 
@@ -61,7 +61,7 @@ def counts_by_cycle(cycle_ids: list[int]) -> dict[int, int]:
     if not cycle_ids:
         return {}
     rows = db.session.execute(select(Reflection.cycle_id, func.count(Reflection.id))
-                              .where(Reflection.cycle_id.in_(cycle_ids), Reflection.status == "shared")
+                              .where(Reflection.cycle_id.in_(cycle_ids), Reflection.status == ReflectionStatus.SHARED)
                               .group_by(Reflection.cycle_id))
     return dict(rows.all())
 
@@ -86,7 +86,7 @@ def counts_by_scope(*, school_ids: list[int] | None = None,
             select(column, func.count(func.distinct(Cycle.id)), func.count(func.distinct(Reflection.id)),
                    func.count(func.distinct(Reflection.author_id)))
             .select_from(Cycle).join(Circle, Circle.id == Cycle.circle_id)
-            .outerjoin(Reflection, (Reflection.cycle_id == Cycle.id) & (Reflection.status == "shared"))
+            .outerjoin(Reflection, (Reflection.cycle_id == Cycle.id) & (Reflection.status == ReflectionStatus.SHARED))
             .where(column.in_(ids)).group_by(column))
         return {key: ScopeCounts(cycles=c, shared=r, authors=a) for key, c, r, a in rows}
 
@@ -159,7 +159,7 @@ def save_draft(actor: User, data: ReflectionInput, reflection: Reflection | None
     """Creates or updates a draft; called on every autosave, so it must be cheap and repeatable."""
     cycle, partner, plan = _validate(actor, data)
     if reflection is None:
-        reflection = Reflection(author_id=actor.id, cycle=cycle, status="draft")
+        reflection = Reflection(author_id=actor.id, cycle=cycle, status=ReflectionStatus.DRAFT)
         db.session.add(reflection)
     reflection.cycle = cycle  # a draft may move to another of the author's cycles
     _apply(reflection, data, partner, plan)
@@ -171,7 +171,7 @@ def share(actor: User, reflection: Reflection) -> Reflection:
     """Makes the reflection visible to its pair or circle (a private one stays the author's)."""
     if not any(getattr(reflection, name) for name in REFLECTION_FIELDS) and not reflection.body_md.strip():
         raise ReflectionError({"results": [_("Write at least one part of the reflection before sharing it.")]})
-    reflection.status = "shared"
+    reflection.status = ReflectionStatus.SHARED
     reflection.updated_at = utcnow()
     return reflection
 
