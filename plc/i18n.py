@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request, session
@@ -144,10 +144,6 @@ def academic_term(day: date) -> AcademicTerm:
 def fiscal_year_be(day: date) -> int:
     """ปีงบประมาณ: October to September, named after the year in which it ends."""
     return be_year(day.year + 1 if day.month >= 10 else day.year)
-
-
-def days_ago(days: int) -> date:
-    return bangkok_today() - timedelta(days=days)
 
 
 def language_url(code: str) -> str:

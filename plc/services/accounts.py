@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 from plc import audit
 from plc.errors import ServiceError
 from plc.extensions import db
-from plc.models import ApiToken, Invitation, LoginSession, Membership, User
+from plc.models import ApiToken, Invitation, LoginSession, User
 from plc.models._types import utcnow
 from plc.realtime import outbox
 from plc.services import passwords
@@ -246,7 +246,3 @@ def update_profile(user: User, *, name_th: str, name_en: str | None, title_th: s
     user.learning_area_th = (learning_area_th or "").strip() or None
     user.locale = locale
     user.thai_digits = bool(thai_digits)
-
-
-def has_current_membership(user: User) -> bool:
-    return any(isinstance(m, Membership) and m.is_current() for m in user.memberships)

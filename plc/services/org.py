@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from plc import authz
 from plc.extensions import db
-from plc.models import AreaOffice, Membership, Network, Role, School, User
+from plc.models import AreaOffice, Membership, Network, School, User
 from plc.models.org import network_school
 
 
@@ -168,7 +168,3 @@ def dashboard(user) -> Dashboard:
         network_school_counts=network_school_counts([n.id for n in networks]),
         area_office_school_counts=area_office_school_counts([o.id for o in area_offices]),
     )
-
-
-def role_label_order() -> list[Role]:
-    return [Role.DIRECTOR, Role.COORDINATOR, Role.COACH, Role.SUPERVISOR, Role.TEACHER, Role.AREA_VIEWER, Role.ADMIN]

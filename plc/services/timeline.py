@@ -94,8 +94,6 @@ def _outcomes(cycle: Cycle, locale: str):
 
 @source
 def _meetings(cycle: Cycle, locale: str):
-
-
     for meeting in db.session.scalars(select(CircleMeeting).where(CircleMeeting.cycle_id == cycle.id)):
         yield TimelineEntry(meeting.held_on, "meeting", str(_l("Meeting: %(title)s", title=meeting.title)),
                             meeting.notes)
