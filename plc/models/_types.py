@@ -9,6 +9,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def length_of(column) -> int | None:
+    """The declared size of a String column (``Circle.name``): limits are written once, on the column,
+    and the services, forms and API schemas read them from there."""
+    return getattr(column.property.columns[0].type, "length", None)
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on SQLite and PostgreSQL alike."""
 

@@ -21,9 +21,10 @@ from plc.models import (
     Province,
     Region,
 )
+from plc.models._types import length_of
 from plc.seeds.files import load_yaml
-from plc.services.innovations import VersionInput, _new_version, steps_from_yaml
-from plc.services.inputs import clean_text
+from plc.services.innovations import VersionInput, new_version, step_fields, steps_from_yaml, version_fields
+from plc.services.inputs import fit
 
 
 def upsert(model, key_field: str, key_value, values: dict):
@@ -131,7 +132,7 @@ def _version_extra(item: dict) -> dict:
     return extra
 
 
-OWNER_NAME_LIMIT = 200  # Innovation.owner_name_th
+OWNER_NAME_LIMIT = length_of(Innovation.owner_name_th)
 
 
 def _owner_name(text: str | None) -> str | None:
@@ -152,13 +153,13 @@ def _version_input(item: dict):
 
 
 def _input_snapshot(data, extra: dict) -> tuple:
-    """What ``services.innovations._new_version`` would store, in a comparable form."""
+    """What ``services.innovations.new_version`` would store (the service says), in a comparable form."""
     def steps(items):
-        return tuple((clean_text(s.code, 60), clean_text(s.label_en, 200), s.text_th.strip(), clean_text(s.text_en),
-                      steps(s.substeps)) for s in items)
+        return tuple((*step_fields(s).values(), steps(s.substeps)) for s in items)
 
-    return (clean_text(data.name, 200) or data.name_th.strip()[:200], data.name_th.strip()[:300], clean_text(data.name_en, 300),
-            clean_text(data.description_th), clean_text(data.description_en), clean_text(data.notes), extra, steps(data.steps))
+    stored = version_fields(data)
+    return (stored["name"], stored["name_th"], stored["name_en"], stored["description_th"], stored["description_en"],
+            stored["notes"], extra, steps(data.steps))
 
 
 def _version_snapshot(version: InnovationVersion) -> tuple:
@@ -177,9 +178,9 @@ def seed_innovations() -> int:
     for item in entries:
         owner = item.get("owner") or {}
         innovation = upsert(Innovation, "slug", item["id"], {
-            "kind": item["kind"], "policy_area": clean_text(item.get("policy_area"), 200),
+            "kind": item["kind"], "policy_area": fit(Innovation.policy_area, item.get("policy_area")),
             "owner_level": owner.get("level"), "owner_name_th": _owner_name(owner.get("name_th")),
-            "owner_office_th": clean_text(owner.get("office_th"), 200), "visibility": "public",
+            "owner_office_th": fit(Innovation.owner_office_th, owner.get("office_th")), "visibility": "public",
             "source": reference_source(item)})
         db.session.flush()
         data, extra = _version_input(item), _version_extra(item)
@@ -190,7 +191,7 @@ def seed_innovations() -> int:
         number = innovation.versions[-1].number + 1 if innovation.versions else 1
         if number > 1:
             data.change_note = REFERENCE_CHANGE_NOTE
-        version = _new_version(innovation, data, None, number)
+        version = new_version(innovation, data, None, number)
         version.extra = extra
         db.session.flush()
     return len(entries)

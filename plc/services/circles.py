@@ -18,7 +18,7 @@ from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
 from plc.realtime import outbox
 from plc.services import search
-from plc.services.inputs import clean_text
+from plc.services.inputs import clean_text, fit
 
 
 class CircleError(ServiceError):
@@ -83,8 +83,8 @@ def page_options() -> tuple:
 def create(actor: User, scope: School | Network, data: CircleInput) -> Circle:
     """The creator facilitates the circle and has accepted its norms."""
     _validate(data)
-    circle = Circle(name=data.name.strip()[:200], learning_area=clean_text(data.learning_area, 120),
-                    grade_band=clean_text(data.grade_band, 60), description=clean_text(data.description),
+    circle = Circle(name=fit(Circle.name, data.name), learning_area=fit(Circle.learning_area, data.learning_area),
+                    grade_band=fit(Circle.grade_band, data.grade_band), description=clean_text(data.description),
                     norms=clean_text(data.norms), meeting_count=int(data.meeting_count),
                     meeting_period=data.meeting_period, created_by_id=actor.id,
                     school=scope if isinstance(scope, School) else None,
@@ -106,9 +106,9 @@ def update(actor: User, circle: Circle, data: CircleInput) -> Circle:
     if norms != circle.norms:
         circle.norms = norms
         circle.norms_version += 1
-    circle.name = data.name.strip()[:200]
-    circle.learning_area = clean_text(data.learning_area, 120)
-    circle.grade_band = clean_text(data.grade_band, 60)
+    circle.name = fit(Circle.name, data.name)
+    circle.learning_area = fit(Circle.learning_area, data.learning_area)
+    circle.grade_band = fit(Circle.grade_band, data.grade_band)
     circle.description = clean_text(data.description)
     circle.meeting_count = int(data.meeting_count)
     circle.meeting_period = data.meeting_period

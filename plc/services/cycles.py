@@ -30,7 +30,7 @@ from plc.models._types import utcnow
 from plc.models.cycles import DE_STAGES, CycleStatus
 from plc.models.goals import GoalStatus
 from plc.services import search
-from plc.services.inputs import clean_text
+from plc.services.inputs import clean_text, fit
 
 # The default Thai PLC cycle (DOMAIN §3) and PDCA. Innovation templates take the model's steps.
 PHASE_TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
@@ -166,14 +166,15 @@ def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
     if errors:
         raise CycleError(errors)
 
-    cycle = Cycle(circle=circle, title=data.title.strip()[:200], problem=data.problem.strip(),
-                  challenge_issues=clean_text(data.challenge_issues), target_grade=clean_text(data.target_grade, 60),
+    cycle = Cycle(circle=circle, title=fit(Cycle.title, data.title), problem=data.problem.strip(),
+                  challenge_issues=clean_text(data.challenge_issues), target_grade=fit(Cycle.target_grade, data.target_grade),
                   target_class_size=size, target_groups=groups, template=data.template,
                   template_version=template_version, created_by_id=actor.id,
                   goals=[allowed_goals[i] for i in goal_ids], innovation_versions=versions, steps=steps)
     db.session.add(cycle)
     for position, (key, name_th, name_en, step_id) in enumerate(phase_plan(data.template, template_version), 1):
-        cycle.phases.append(CyclePhase(position=position, key=key, name_th=name_th[:300], name_en=name_en[:300],
+        cycle.phases.append(CyclePhase(position=position, key=key, name_th=fit(CyclePhase.name_th, name_th),
+                                       name_en=fit(CyclePhase.name_en, name_en),
                                        step_id=step_id, started_on=bangkok_today() if position == 1 else None))
     db.session.flush()
     audit.record("cycle.created", actor, cycle, circle_id=circle.id)

@@ -18,7 +18,7 @@ from plc.models import Circle, Cycle, Innovation, InnovationStep, InnovationVers
 from plc.models.cycles import cycle_innovation_version
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import search
-from plc.services.inputs import clean_text
+from plc.services.inputs import clean_text, fit
 
 
 class InnovationError(ServiceError):
@@ -112,9 +112,7 @@ def _add_steps(version: InnovationVersion, steps: list[StepInput]) -> None:
     def add(step: StepInput, number: int, parent: InnovationStep | None) -> None:
         nonlocal position
         position += 1
-        row = InnovationStep(version=version, parent=parent, position=position, number=number,
-                             code=clean_text(step.code, 60), label_en=clean_text(step.label_en, 200),
-                             text_th=step.text_th.strip(), text_en=clean_text(step.text_en))
+        row = InnovationStep(version=version, parent=parent, position=position, number=number, **step_fields(step))
         db.session.add(row)
         for sub_number, sub in enumerate(step.substeps, start=1):
             add(sub, sub_number, row)
@@ -123,13 +121,26 @@ def _add_steps(version: InnovationVersion, steps: list[StepInput]) -> None:
         add(step, number, None)
 
 
-def _new_version(innovation: Innovation, data: VersionInput, actor: User | None, number: int) -> InnovationVersion:
+def version_fields(data: VersionInput) -> dict:
+    """What a version keeps of the text it was given: cleaned and cut to its columns."""
+    return {"name": fit(InnovationVersion.name, data.name) or fit(InnovationVersion.name, data.name_th),
+            "name_th": fit(InnovationVersion.name_th, data.name_th),
+            "name_en": fit(InnovationVersion.name_en, data.name_en),
+            "description_th": clean_text(data.description_th), "description_en": clean_text(data.description_en),
+            "notes": clean_text(data.notes)}
+
+
+def step_fields(step: StepInput) -> dict:
+    """What a step keeps of the text it was given (code, label_en, text_th, text_en)."""
+    return {"code": fit(InnovationStep.code, step.code), "label_en": fit(InnovationStep.label_en, step.label_en),
+            "text_th": step.text_th.strip(), "text_en": clean_text(step.text_en)}
+
+
+def new_version(innovation: Innovation, data: VersionInput, actor: User | None, number: int) -> InnovationVersion:
+    """Version ``number`` of the innovation; ``actor`` None for text loaded from the reference YAML."""
     version = InnovationVersion(
-        innovation=innovation, number=number, name=clean_text(data.name, 200) or data.name_th.strip()[:200],
-        name_th=data.name_th.strip()[:300], name_en=clean_text(data.name_en, 300),
-        description_th=clean_text(data.description_th), description_en=clean_text(data.description_en),
-        notes=clean_text(data.notes), change_note=clean_text(data.change_note, 300),
-        created_by_id=getattr(actor, "id", None))
+        innovation=innovation, number=number, **version_fields(data),
+        change_note=fit(InnovationVersion.change_note, data.change_note), created_by_id=getattr(actor, "id", None))
     db.session.add(version)
     _add_steps(version, data.steps)
     db.session.flush()
@@ -150,14 +161,14 @@ def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput
         raise InnovationError({"visibility": [_("A network's innovation is shared with the network or with everyone.")]})
     innovation = Innovation(
         slug=slug_for(data.name or data.name_en or data.name_th), kind=kind, visibility=visibility,
-        policy_area=clean_text(policy_area, 200), created_by_id=actor.id,
+        policy_area=fit(Innovation.policy_area, policy_area), created_by_id=actor.id,
         owner_level="school" if isinstance(owner, School) else "network",
         owner_school=owner if isinstance(owner, School) else None,
         owner_network=owner if isinstance(owner, Network) else None,
         owner_name_th=owner.name_th)
     db.session.add(innovation)
     db.session.flush()
-    _new_version(innovation, data, actor, 1)
+    new_version(innovation, data, actor, 1)
     audit.record("innovation.created", actor, innovation)
     search.index_innovation(innovation)
     return innovation
@@ -166,7 +177,7 @@ def create(actor: User, *, owner, kind: str, visibility: str, data: VersionInput
 def revise(actor: User, innovation: Innovation, data: VersionInput) -> InnovationVersion:
     """Editing never rewrites a version that cycles may point at: it adds the next one."""
     _validate(data)
-    version = _new_version(innovation, data, actor, innovation.current.number + 1)
+    version = new_version(innovation, data, actor, innovation.current.number + 1)
     db.session.refresh(innovation)
     audit.record("innovation.revised", actor, innovation, version=version.number)
     search.index_innovation(innovation)

@@ -30,7 +30,7 @@ from plc.models.live_sessions import (
 )
 from plc.realtime import outbox
 from plc.rendering import render_markdown
-from plc.services.inputs import clean_text
+from plc.services.inputs import clean_text, fit
 from plc.services.notifications import notify
 
 GRACE = timedelta(minutes=30)
@@ -95,7 +95,7 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
     if errors:
         raise SessionError(errors)
     session = LiveSession(circle=circle, cycle=cycle, phase=cycle.current_phase if cycle else None,
-                          host_id=actor.id, title=data.title.strip()[:200], agenda=clean_text(data.agenda),
+                          host_id=actor.id, title=fit(LiveSession.title, data.title), agenda=clean_text(data.agenda),
                           mode=data.mode, starts_at=data.starts_at.astimezone(UTC), duration_minutes=duration)
     db.session.add(session)
     db.session.flush()

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Cycle, OutcomeMeasure, User
+from plc.services.inputs import fit
 
 HINGE_POINT = 0.40
 Z_95 = 1.959963984540054
@@ -127,7 +128,7 @@ def record(actor: User, cycle: Cycle, *, measure: str, group: str, pre: Aggregat
         errors["cycle"] = [_("This cycle is closed.")]
     if errors:
         raise OutcomeError(errors)
-    outcome = OutcomeMeasure(cycle=cycle, measure=measure.strip()[:200], group=group.strip()[:60],
+    outcome = OutcomeMeasure(cycle=cycle, measure=fit(OutcomeMeasure.measure, measure), group=fit(OutcomeMeasure.group, group),
                              pre_n=pre.n, pre_mean=pre.mean, pre_sd=pre.sd,
                              post_n=post.n, post_mean=post.mean, post_sd=post.sd, recorded_by_id=actor.id)
     db.session.add(outcome)
