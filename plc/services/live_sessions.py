@@ -122,7 +122,7 @@ def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False
         query = query.where(LiveSession.circle_id == circle_id)
     if upcoming:
         query = query.where(LiveSession.state != SessionState.ENDED, LiveSession.starts_at >= utcnow() - timedelta(hours=12))
-        mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.left_on.is_(None))
+        mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.current_clause())
         query = query.where(or_(LiveSession.circle_id.in_(mine), LiveSession.id.in_(guest_of),
                                 LiveSession.host_id == user.id))
     return query.order_by(LiveSession.starts_at)
