@@ -9,8 +9,11 @@ from __future__ import annotations
 import math
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import QueryableAttribute
 from wtforms import DateField, FloatField, IntegerField, RadioField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from plc.models._types import length_of
 
 THAI_TO_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
@@ -26,7 +29,14 @@ def input_required(message=None):
     return InputRequired(message=message or REQUIRED)
 
 
-def max_length(limit: int):
+def max_length(limit: int | QueryableAttribute):
+    """A Length validator with our message. ``limit`` is the column the field is saved to
+    (``max_length(Circle.name)``: its String size or its declared ``info["max_length"]``, see
+    ``length_of``), or a number where no column holds the value."""
+    if not isinstance(limit, int):
+        column, limit = limit, length_of(limit)
+        if limit is None:
+            raise ValueError(f"{column} declares no length: give it String(n) or info={{'max_length': n}}")
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 

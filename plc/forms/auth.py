@@ -6,16 +6,23 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from plc.forms._fields import max_length
+from plc.models import User
+
+# No column holds a password (only its hash): 1024 only keeps absurd inputs away from the hashing.
+# The service's own rule for a new password is stricter (passwords.MAX_LENGTH).
+PASSWORD_LIMIT = Length(max=1024)
+
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), max_length(User.email)],
                        render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), PASSWORD_LIMIT],
                              render_kw={"autocomplete": "current-password"})
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PASSWORD_LIMIT],
                              render_kw={"autocomplete": "new-password", "minlength": 8})
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
@@ -23,9 +30,9 @@ class SetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)],
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), PASSWORD_LIMIT],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), PASSWORD_LIMIT],
                                  render_kw={"autocomplete": "new-password", "minlength": 8})
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
@@ -33,10 +40,10 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    title_th = StringField(_l("Title (Thai)"), validators=[Optional(), Length(max=40)])
-    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
-    position_th = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
-    learning_area_th = StringField(_l("Learning area"), validators=[Optional(), Length(max=120)])
+    title_th = StringField(_l("Title (Thai)"), validators=[Optional(), max_length(User.title_th)])
+    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(), max_length(User.name_th)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), max_length(User.name_en)])
+    position_th = StringField(_l("Position"), validators=[Optional(), max_length(User.position_th)])
+    learning_area_th = StringField(_l("Learning area"), validators=[Optional(), max_length(User.learning_area_th)])
     locale = SelectField(_l("Language"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")])
     thai_digits = BooleanField(_l("Show numbers in Thai digits"))

@@ -17,6 +17,7 @@ from plc.forms._fields import (
 )
 from plc.i18n import current_locale
 from plc.labels import CIRCLE_ROLE_LABELS, MEETING_MODE_LABELS, MEETING_PERIOD_LABELS
+from plc.models import Circle, CircleMeeting
 
 # กลุ่มสาระการเรียนรู้ of the basic education core curriculum. Stored in Thai, shown in the reader's language.
 LEARNING_AREAS = {
@@ -60,14 +61,16 @@ class LearningAreaChoice:
 
 class CircleForm(LearningAreaChoice, FlaskForm):
     scope = ChoiceField(_l("School or network"), validators=[required()])
-    name = StringField(_l("Name of the circle"), validators=[required(_l("Give the circle a name.")), max_length(200)])
+    name = StringField(_l("Name of the circle"), validators=[required(_l("Give the circle a name.")),
+                                                                 max_length(Circle.name)])
     learning_area = ChoiceField(_l("Learning area"), validators=[optional()])
-    learning_area_other = StringField(_l("Other learning area or theme"), validators=[optional(), max_length(120)])
-    grade_band = StringField(_l("Grade band"), validators=[optional(), max_length(60)],
+    learning_area_other = StringField(_l("Other learning area or theme"),
+                                      validators=[optional(), max_length(Circle.learning_area)])
+    grade_band = StringField(_l("Grade band"), validators=[optional(), max_length(Circle.grade_band)],
                              description=_l("For example ป.4–6 or ม.1–3."))
-    description = TextAreaField(_l("What the circle works on"), validators=[optional(), max_length(5000)],
+    description = TextAreaField(_l("What the circle works on"), validators=[optional(), max_length(Circle.description)],
                                 render_kw={"rows": 3})
-    norms = TextAreaField(_l("Norms (agreements every member accepts)"), validators=[optional(), max_length(5000)],
+    norms = TextAreaField(_l("Norms (agreements every member accepts)"), validators=[optional(), max_length(Circle.norms)],
                           render_kw={"rows": 4})
     meeting_count = WholeNumberField(_l("Meetings at least"), default=1, validators=[
         input_required(), NumberRange(min=1, max=31, message=_l("Meet at least once, at most 31 times, per period."))])
@@ -107,12 +110,14 @@ class MemberRoleForm(FlaskForm):
 
 class MeetingForm(FlaskForm):
     held_on = DayField(_l("Held on"), validators=[input_required(_l("Enter a date."))])
-    title = StringField(_l("Title or topic"), validators=[required(_l("Give the meeting a title.")), max_length(200)])
+    title = StringField(_l("Title or topic"), validators=[required(_l("Give the meeting a title.")),
+                                                             max_length(CircleMeeting.title)])
     mode = ChoiceField(_l("Where"), validators=[required()])
     minutes = WholeNumberField(_l("Length (minutes)"), validators=[
         optional(), NumberRange(min=1, max=24 * 60, message=_l("Give the length in minutes."))])
     cycle_id = ChoiceField(_l("For the cycle"), coerce=int, validators=[optional()])
-    notes = TextAreaField(_l("Notes"), validators=[optional(), max_length(10000)], render_kw={"rows": 3})
+    notes = TextAreaField(_l("Notes"), validators=[optional(), max_length(CircleMeeting.notes)],
+                          render_kw={"rows": 3})
 
     def __init__(self, *args, cycles=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from plc.forms._fields import ChoiceField, DayField, input_required, max_length, optional, required
+from plc.models import CoachingSynthesis, CoachingVisit
 
 VISIT_STATUS_LABELS = {
     "planned": _l("Planned"),
@@ -21,8 +22,8 @@ class VisitForm(FlaskForm):
     teacher = ChoiceField(_l("Teacher"), validators=[required(_l("Choose the teacher you will visit."))])
     planned_on = DayField(_l("Date of the visit"), validators=[input_required(_l("Choose the date of the visit."))])
     focus = TextAreaField(_l("Focus agreed with the teacher"), validators=[
-        required(_l("Agree on the focus of the visit.")), max_length(5000)], render_kw={"rows": 3})
-    observe_what = TextAreaField(_l("What to observe"), validators=[optional(), max_length(5000)],
+        required(_l("Agree on the focus of the visit.")), max_length(CoachingVisit.focus)], render_kw={"rows": 3})
+    observe_what = TextAreaField(_l("What to observe"), validators=[optional(), max_length(CoachingVisit.observe_what)],
                                  description=_l("Learners' behaviour and learning you will look for."),
                                  render_kw={"rows": 3})
     cycle_id = ChoiceField(_l("PLC cycle (optional)"), coerce=int, validators=[optional()])
@@ -42,20 +43,22 @@ class VisitForm(FlaskForm):
 class ObservationForm(FlaskForm):
     held_on = DayField(_l("Held on"), validators=[input_required(_l("Enter a date."))])
     observation_notes = TextAreaField(_l("Observation notes"), validators=[
-        required(_l("Write what you observed of the learners' behaviour and learning.")), max_length(20000)],
+        required(_l("Write what you observed of the learners' behaviour and learning.")), max_length(CoachingVisit.observation_notes)],
         description=_l("What the learners did and how they learned, not a judgement of the teacher."),
         render_kw={"rows": 6})
-    follow_up = TextAreaField(_l("Agreed follow-up"), validators=[optional(), max_length(5000)], render_kw={"rows": 2})
+    follow_up = TextAreaField(_l("Agreed follow-up"), validators=[optional(), max_length(CoachingVisit.follow_up)],
+                              render_kw={"rows": 2})
     follow_up_due_on = DayField(_l("Follow up by"), validators=[optional()])
 
 
 class VisitReflectionForm(FlaskForm):
+    # Saved to coach_reflection or teacher_reflection (whoever writes): the two columns declare the same limit.
     text = TextAreaField(_l("Your reflection after the visit"), validators=[
-        required(_l("Write your reflection.")), max_length(20000)], render_kw={"rows": 4})
+        required(_l("Write your reflection.")), max_length(CoachingVisit.coach_reflection)], render_kw={"rows": 4})
 
 
 class SynthesisForm(FlaskForm):
     body_md = TextAreaField(_l("Synthesis across the visits"), validators=[
-        required(_l("Write the synthesis.")), max_length(50000)],
+        required(_l("Write the synthesis.")), max_length(CoachingSynthesis.body_md)],
         description=_l("Markdown: what changed in the classroom over the visits, and what to work on next."),
         render_kw={"rows": 8})

@@ -14,6 +14,7 @@ from plc.forms._fields import (
     optional,
     required,
 )
+from plc.models import SchoolGoal
 
 # Headings for the seeded focus-area taxonomies; an unknown taxonomy shows its code.
 FOCUS_TAXONOMY_LABELS = {
@@ -29,12 +30,14 @@ class GoalForm(FlaskForm):
 
     school_id = ChoiceField(_l("School"), coerce=int, validate_choice=True)
     academic_year_be = WholeNumberField(_l("Academic year (B.E.)"), validators=[input_required(), YEAR_RANGE])
-    statement = TextAreaField(_l("Goal"), validators=[required(_l("Write the goal.")), max_length(2000)],
+    statement = TextAreaField(_l("Goal"), validators=[required(_l("Write the goal.")),
+                                                             max_length(SchoolGoal.statement)],
                               render_kw={"rows": 3})
-    context_needs = TextAreaField(_l("Context and needs"), validators=[optional(), max_length(5000)],
+    context_needs = TextAreaField(_l("Context and needs"), validators=[optional(), max_length(SchoolGoal.context_needs)],
                                   render_kw={"rows": 4})
-    indicator = TextAreaField(_l("Indicator"), validators=[optional(), max_length(2000)], render_kw={"rows": 2})
-    target = TextAreaField(_l("Target"), validators=[optional(), max_length(2000)], render_kw={"rows": 2})
+    indicator = TextAreaField(_l("Indicator"), validators=[optional(), max_length(SchoolGoal.indicator)],
+                              render_kw={"rows": 2})
+    target = TextAreaField(_l("Target"), validators=[optional(), max_length(SchoolGoal.target)], render_kw={"rows": 2})
     focus_area_ids = MultiCheckboxField(_l("Focus areas"), coerce=int)
 
 

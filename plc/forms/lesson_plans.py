@@ -19,6 +19,8 @@ from plc.forms._fields import (
     required,
 )
 from plc.forms.circles import LearningAreaChoice, learning_area_choices
+from plc.models import Comment, LessonPlan, LessonPlanRevision
+from plc.models._types import length_of
 
 # Who can see a plan (PLAN_VISIBILITIES), from the narrowest circle of readers to everyone.
 PLAN_VISIBILITY_LABELS = {
@@ -49,15 +51,17 @@ COMMENT_KIND_HINTS = {
     "note": _l("Anything else"),
 }
 
-MAX_BODY = 200_000
+MAX_BODY = length_of(LessonPlan.body_md)  # also what the live preview accepts
 
 
 class LessonPlanForm(LearningAreaChoice, FlaskForm):
-    title = StringField(_l("Title"), validators=[required(_l("Give the plan a title.")), max_length(200)],
+    title = StringField(_l("Title"), validators=[required(_l("Give the plan a title.")), max_length(LessonPlan.title)],
                         description=_l("For example “แผนที่ 3 เศษส่วนด้วยสื่อจริง”."))
     learning_area = ChoiceField(_l("Learning area"), validators=[optional()])
-    learning_area_other = StringField(_l("Other learning area or theme"), validators=[optional(), max_length(120)])
-    grade = StringField(_l("Grade"), validators=[optional(), max_length(60)], description=_l("For example ป.5/1."))
+    learning_area_other = StringField(_l("Other learning area or theme"),
+                                      validators=[optional(), max_length(LessonPlan.learning_area)])
+    grade = StringField(_l("Grade"), validators=[optional(), max_length(LessonPlan.grade)],
+                        description=_l("For example ป.5/1."))
     duration_minutes = WholeNumberField(_l("Duration (minutes)"), validators=[
         optional(), NumberRange(min=1, max=60 * 40, message=_l("Give the duration in minutes."))])
     cycle_id = ChoiceField(_l("PLC cycle"), coerce=int, validators=[optional()])
@@ -65,9 +69,9 @@ class LessonPlanForm(LearningAreaChoice, FlaskForm):
     step_ids = MultiCheckboxField(_l("Innovation steps applied"), coerce=int)
     visibility = RadioChoiceField(_l("Who can see the plan"),
                                   validators=[required(_l("Choose who can see the plan."))])
-    body_md = TextAreaField(_l("The plan"), validators=[optional(), max_length(MAX_BODY)],
+    body_md = TextAreaField(_l("The plan"), validators=[optional(), max_length(LessonPlan.body_md)],
                             render_kw={"rows": 24, "spellcheck": "false"})
-    message = StringField(_l("What changed"), validators=[optional(), max_length(300)],
+    message = StringField(_l("What changed"), validators=[optional(), max_length(LessonPlanRevision.message)],
                           description=_l("A short note for the history, for example “more time for group work”."))
 
     def __init__(self, *args, **kwargs):
@@ -79,7 +83,7 @@ class LessonPlanForm(LearningAreaChoice, FlaskForm):
 class CommentForm(FlaskForm):
     kind = RadioChoiceField(_l("Kind of comment"), default="note",
                             validators=[required(_l("Choose question, suggestion, strength or note."))])
-    body_md = TextAreaField(_l("Comment"), validators=[required(_l("Write your comment.")), max_length(10_000)],
+    body_md = TextAreaField(_l("Comment"), validators=[required(_l("Write your comment.")), max_length(Comment.body_md)],
                             render_kw={"rows": 3})
     parent_id = HiddenField()
     revision = HiddenField()

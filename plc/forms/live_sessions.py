@@ -25,6 +25,7 @@ from plc.forms._fields import (
     required,
 )
 from plc.i18n import BANGKOK
+from plc.models import ActionItem, LiveSession
 
 SESSION_MODE_LABELS = {
     "online": _l("Online (chat on the platform)"),
@@ -62,14 +63,15 @@ class ThaiTimeField(TimeField):
 
 
 class ScheduleForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[required(_l("Give the session a title.")), max_length(200)])
+    title = StringField(_l("Title"), validators=[required(_l("Give the session a title.")),
+                                                    max_length(LiveSession.title)])
     day = DayField(_l("Date"), validators=[input_required(_l("Choose the date of the session."))])
     time = ThaiTimeField(_l("Start time (Bangkok time)"), validators=[input_required(_l("Enter a time such as 13:30."))])
     duration_minutes = WholeNumberField(_l("Length (minutes)"), default=60, validators=[
         input_required(), NumberRange(min=5, max=480, message=_l("A session lasts between 5 minutes and 8 hours."))])
     mode = RadioChoiceField(_l("Where"), default="online", validators=[required()])
     cycle_id = ChoiceField(_l("For the cycle"), coerce=int, validators=[optional()])
-    agenda = TextAreaField(_l("Agenda"), validators=[optional(), max_length(5000)], render_kw={"rows": 4},
+    agenda = TextAreaField(_l("Agenda"), validators=[optional(), max_length(LiveSession.agenda)], render_kw={"rows": 4},
                            description=_l("What the circle will look at, linked to the cycle's current phase."))
     guest_ids = GuestField(_l("Guests from other schools of the network"), coerce=int)
 
@@ -87,7 +89,7 @@ class ScheduleForm(FlaskForm):
 
 
 class ActionItemForm(Form):
-    text = StringField(_l("Action item"), validators=[optional(), max_length(500)])
+    text = StringField(_l("Action item"), validators=[optional(), max_length(ActionItem.text)])
     owner_id = ChoiceField(_l("Owner"), coerce=int, validators=[optional()])
     due_on = DayField(_l("Due on"), validators=[optional()])
 
@@ -98,7 +100,7 @@ class ActionItemForm(Form):
 
 class SummaryForm(FlaskForm):
     decisions = TextAreaField(_l("What the circle decided"), validators=[
-        required(_l("Write what the circle decided.")), max_length(20000)], render_kw={"rows": 6},
+        required(_l("Write what the circle decided.")), max_length(LiveSession.summary_decisions)], render_kw={"rows": 6},
         description=_l("Markdown: decisions and what was learned; the members are notified."))
     items = FieldList(FormField(ActionItemForm), min_entries=ACTION_ROWS, max_entries=20)
 

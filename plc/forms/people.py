@@ -3,13 +3,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
+
+from plc.forms._fields import max_length
+from plc.models import User
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), max_length(User.email)])
+    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(), max_length(User.name_th)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), max_length(User.name_en)])
     scope = SelectField(_l("School or network"), validators=[DataRequired()])
     role = SelectField(_l("Role"), validators=[DataRequired()])
 

@@ -8,6 +8,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from plc.forms._fields import ChoiceField, RadioChoiceField, max_length, optional, required
+from plc.models import Reflection, ReflectionFeedback
 
 VISIBILITY_LABELS = {
     "private": _l("Only me"),
@@ -35,11 +36,13 @@ FIELD_LABELS = {
 
 def _text(name: str) -> TextAreaField:
     label, hint = FIELD_LABELS[name]
-    return TextAreaField(label, description=hint, validators=[optional(), max_length(20000)], render_kw={"rows": 3})
+    return TextAreaField(label, description=hint, validators=[optional(), max_length(getattr(Reflection, name))],
+                         render_kw={"rows": 3})
 
 
 class ReflectionForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[required(_l("Give the reflection a title.")), max_length(200)])
+    title = StringField(_l("Title"), validators=[required(_l("Give the reflection a title.")),
+                                                     max_length(Reflection.title)])
     cycle_id = ChoiceField(_l("PLC cycle"), coerce=int,
                            validators=[required(_l("Choose a cycle of one of your circles."))])
     lesson_plan_id = ChoiceField(_l("Lesson plan (optional)"), coerce=int, validators=[optional()])
@@ -53,7 +56,7 @@ class ReflectionForm(FlaskForm):
     next_steps = _text("next_steps")
     innovation_tried = _text("innovation_tried")
     lessons_learned = _text("lessons_learned")
-    body_md = TextAreaField(_l("Free notes"), validators=[optional(), max_length(100_000)],
+    body_md = TextAreaField(_l("Free notes"), validators=[optional(), max_length(Reflection.body_md)],
                             description=_l("Markdown: **bold**, lists with -, headings with #."),
                             render_kw={"rows": 6})
 
@@ -68,5 +71,6 @@ class ReflectionForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    body_md = TextAreaField(_l("Your feedback"), validators=[required(_l("Write your feedback.")), max_length(20000)],
+    body_md = TextAreaField(_l("Your feedback"), validators=[required(_l("Write your feedback.")),
+                                                                 max_length(ReflectionFeedback.body_md)],
                             render_kw={"rows": 4})

@@ -10,9 +10,18 @@ def utcnow() -> datetime:
 
 
 def length_of(column) -> int | None:
-    """The declared size of a String column (``Circle.name``): limits are written once, on the column,
-    and the services, forms and API schemas read them from there."""
-    return getattr(column.property.columns[0].type, "length", None)
+    """The declared limit of a column (``Circle.name``): limits are written once, on the column, and the
+    services, forms and API schemas read them from there.
+
+    A String column's limit is its size (``String(200)``). A Text column has no size in the database;
+    it declares the limit people are held to in ``info``: ``mapped_column(Text, info={"max_length": 5000})``
+    (no migration needed). None when the column declares neither.
+    """
+    col = column.property.columns[0] if hasattr(column, "property") else column
+    length = getattr(col.type, "length", None)
+    if length is not None:
+        return length
+    return col.info.get("max_length")
 
 
 class UTCDateTime(TypeDecorator):

@@ -40,7 +40,7 @@ class LessonPlan(db.Model):
     # The revision this plan was adapted from. No foreign key: plans and revisions point at each
     # other, and revisions are never deleted while their plan exists (plans are soft-deleted).
     forked_from_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    body_md: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="", info={"max_length": 200_000})
     body_html: Mapped[str] = mapped_column(Text, default="")
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -73,7 +73,7 @@ class LessonPlanRevision(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("lesson_plan.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
-    body_md: Mapped[str] = mapped_column(Text)
+    body_md: Mapped[str] = mapped_column(Text, info={"max_length": 200_000})
     body_html: Mapped[str] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(String(300))
     restored_from: Mapped[int | None] = mapped_column(Integer)
@@ -93,7 +93,7 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(12), default="note")
-    body_md: Mapped[str] = mapped_column(Text)
+    body_md: Mapped[str] = mapped_column(Text, info={"max_length": 10000})
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,7 +31,7 @@ class LiveSession(db.Model):
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("cycle_phase.id", ondelete="SET NULL"))
     host_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    agenda: Mapped[str | None] = mapped_column(Text)
+    agenda: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
     mode: Mapped[str] = mapped_column(String(10), default="online")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
@@ -42,7 +42,7 @@ class LiveSession(db.Model):
     # Per-session counter: every message and every edit or delete takes the next number, under the
     # session row's lock, so numbers follow commit order and "everything after N" never skips.
     last_event: Mapped[int] = mapped_column(Integer, default=0)
-    summary_decisions: Mapped[str | None] = mapped_column(Text)
+    summary_decisions: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     summary_html: Mapped[str | None] = mapped_column(Text)
     summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -129,7 +129,7 @@ class ActionItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 500})
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     due_on: Mapped[date | None] = mapped_column(Date)
 
