@@ -11,6 +11,7 @@ from plc.authz.base import (
     NETWORK_STAFF,
     WORKING_ROLES,
     _authenticated,
+    access,
     is_admin,
     managed_network_ids,
     managed_school_ids,
@@ -22,7 +23,7 @@ from plc.authz.base import (
 )
 from plc.extensions import db
 from plc.i18n import bangkok_today
-from plc.models import Circle, CircleMember, Network, School
+from plc.models import Circle, CircleMember, Cycle, Network, School
 
 # Circles and cycles: members work in their circles; facilitators manage them; directors see
 # their school's circles; coordinators their networks'; everyone else gets 404.
@@ -125,3 +126,37 @@ def can_view_cycle(user, cycle) -> bool:
 
 def can_work_on_cycle(user, cycle) -> bool:
     return can_work_in_circle(user, cycle.circle)
+
+
+# ---------------------------------------------------------------------------- one way in
+
+# What each action on a circle needs beyond seeing it; the action names are the audited ones.
+CIRCLE_ACTIONS = {
+    "circle.view": None,
+    "circle.edit": can_manage_circle,
+    "circle.add_member": can_manage_circle,
+    "circle.remove_member": can_manage_circle,
+    "circle.set_role": can_manage_circle,
+    "circle.accept_norms": can_work_in_circle,
+    "circle.record_meeting": can_work_in_circle,
+    "cycle.create": can_work_in_circle,
+}
+
+CYCLE_ACTIONS = {
+    "cycle.view": None,
+    "cycle.advance": can_work_on_cycle,
+    "cycle.checkpoint": can_work_on_cycle,
+    "cycle.outcome": can_work_on_cycle,
+    "cycle.close": can_work_on_cycle,
+}
+
+
+def access_circle(user, circle_id: int | None, action: str, *, options=()) -> Circle:
+    """The circle, for the pages and the API alike: 404 unseen or missing, 403 seen but not allowed."""
+    return access(user, Circle, circle_id, action, view=can_view_circle, do=CIRCLE_ACTIONS[action], options=options)
+
+
+def access_cycle(user, cycle_id: int | None, action: str, *, options=()) -> Cycle:
+    """The cycle, for the pages and the API alike. Whether a closed cycle may still change is the
+    caller's to answer (409), after this."""
+    return access(user, Cycle, cycle_id, action, view=can_view_cycle, do=CYCLE_ACTIONS[action], options=options)

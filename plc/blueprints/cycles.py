@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints.circles import circle_or_404
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.cycles import TARGET_GROUP_LABELS, CheckpointForm, CycleForm, LessonsForm, OutcomeForm
@@ -29,16 +28,6 @@ SLOT_PLACEHOLDERS = {
 }
 CLASSROOM_FIRST = ("classroom_model", "teaching_approach")
 OUTCOME_ALIASES = {"pre": "pre_n", "post": "post_n"}
-
-
-def _cycle_or_404(cycle_id: int, action: str, options=()) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id, options=options)
-    authz.require_view(current_user, cycle is not None and authz.can_view_cycle(current_user, cycle), action, cycle)
-    return cycle
-
-
-def _require_work(cycle: Cycle, action: str) -> None:
-    authz.require_manage(current_user, True, authz.can_work_on_cycle(current_user, cycle), action, cycle)
 
 
 # ---------------------------------------------------------------------------- starting a cycle
@@ -83,8 +72,7 @@ def _cycle_input(form: CycleForm, library: list[Innovation]) -> cycles.CycleInpu
 @bp.route("/circles/<int:circle_id>/cycles/new", methods=["GET", "POST"])
 @login_required
 def create(circle_id: int):
-    circle = circle_or_404(circle_id, "cycle.create")
-    authz.require_manage(current_user, True, authz.can_work_in_circle(current_user, circle), "cycle.create", circle)
+    circle = authz.access_circle(current_user, circle_id, "cycle.create")
     form = CycleForm()
     library = _library(current_user)
     goals = _fill_cycle_choices(form, circle, library)
@@ -160,15 +148,14 @@ def _closed(cycle: Cycle):
 @bp.get("/cycles/<int:cycle_id>")
 @login_required
 def show(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id, "cycle.view", cycles.page_options())
+    cycle = authz.access_cycle(current_user, cycle_id, "cycle.view", options=cycles.page_options())
     return render_cycle(cycle)
 
 
 @bp.post("/cycles/<int:cycle_id>/advance")
 @login_required
 def advance(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id, "cycle.advance")
-    _require_work(cycle, "cycle.advance")
+    cycle = authz.access_cycle(current_user, cycle_id, "cycle.advance")
     if cycle.is_closed:
         return _closed(cycle)
     form = ConfirmForm()
@@ -192,8 +179,7 @@ def advance(cycle_id: int):
 @bp.post("/cycles/<int:cycle_id>/checkpoints")
 @login_required
 def add_checkpoint(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id, "cycle.checkpoint")
-    _require_work(cycle, "cycle.checkpoint")
+    cycle = authz.access_cycle(current_user, cycle_id, "cycle.checkpoint")
     if cycle.is_closed:
         return _closed(cycle)
     form = CheckpointForm()
@@ -215,8 +201,7 @@ def add_checkpoint(cycle_id: int):
 @bp.post("/cycles/<int:cycle_id>/outcomes")
 @login_required
 def add_outcome(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id, "cycle.outcome")
-    _require_work(cycle, "cycle.outcome")
+    cycle = authz.access_cycle(current_user, cycle_id, "cycle.outcome")
     if cycle.is_closed:
         return _closed(cycle)
     form = OutcomeForm()
@@ -246,8 +231,7 @@ def add_outcome(cycle_id: int):
 @login_required
 def close(cycle_id: int):
     """Lessons learned (ถอดบทเรียน), then a confirmation page, then the cycle is closed for good."""
-    cycle = _cycle_or_404(cycle_id, "cycle.close")
-    _require_work(cycle, "cycle.close")
+    cycle = authz.access_cycle(current_user, cycle_id, "cycle.close")
     if cycle.is_closed:
         flash(_("This cycle is already closed."), "info")
         return redirect(url_for("cycles.show", cycle_id=cycle.id) + "#lessons")

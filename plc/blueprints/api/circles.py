@@ -217,10 +217,6 @@ def _circle_input(body: dict, circle: Circle | None = None) -> CircleInput:
     return CircleInput(**values)
 
 
-def _visible_circle(circle_id: int) -> Circle:
-    return visible(Circle, circle_id, authz.can_view_circle, "circle.view")
-
-
 # ---------------------------------------------------------------------------- routes
 
 
@@ -257,7 +253,7 @@ def create_circle(body):
 @errors(blp, 401, 404)
 def get_circle(circle_id: int):
     """A circle with its members, meetings, cycles and whether it keeps its meeting rule."""
-    return dump_circle_detail(_visible_circle(circle_id))
+    return dump_circle_detail(authz.access_circle(api_user(), circle_id, "circle.view"))
 
 
 @blp.route("/circles/<int:circle_id>", methods=["PATCH"])
@@ -267,8 +263,7 @@ def get_circle(circle_id: int):
 def update_circle(body, circle_id: int):
     """Change the circle; only the fields sent change. New norms must be accepted again."""
     user = api_user()
-    circle = _visible_circle(circle_id)
-    require(authz.can_manage_circle(user, circle), "circle.edit", circle)
+    circle = authz.access_circle(user, circle_id, "circle.edit")
     circles.update(user, circle, _circle_input(body, circle))
     db.session.commit()
     return dump_circle_detail(circle)
@@ -281,8 +276,7 @@ def update_circle(body, circle_id: int):
 def add_member(body, circle_id: int):
     """Add a member or facilitator from the staff of the circle's school or network."""
     user = api_user()
-    circle = _visible_circle(circle_id)
-    require(authz.can_manage_circle(user, circle), "circle.add_member", circle)
+    circle = authz.access_circle(user, circle_id, "circle.add_member")
     person = db.session.get(User, body["user_id"])
     if person is None or not authz.can_view_user(user, person):
         # The same answer as for someone who may not join: nothing leaks about other tenants.
@@ -299,8 +293,7 @@ def add_member(body, circle_id: int):
 def remove_member(circle_id: int, user_id: int):
     """The member leaves: the membership stays, with the date it ended."""
     user = api_user()
-    circle = _visible_circle(circle_id)
-    require(authz.can_manage_circle(user, circle), "circle.remove_member", circle)
+    circle = authz.access_circle(user, circle_id, "circle.remove_member")
     member = circle.membership_of(user_id)
     if member is None:
         authz.deny_unseen(user, "circle.remove_member", None)
@@ -315,8 +308,7 @@ def remove_member(circle_id: int, user_id: int):
 def accept_norms(circle_id: int):
     """The caller, a member, accepts the circle's current norms."""
     user = api_user()
-    circle = _visible_circle(circle_id)
-    require(authz.can_work_in_circle(user, circle), "circle.accept_norms", circle)
+    circle = authz.access_circle(user, circle_id, "circle.accept_norms")
     member = circles.accept_norms(user, circle)
     db.session.commit()
     return dump_member(member)
@@ -329,8 +321,7 @@ def accept_norms(circle_id: int):
 def record_meeting(body, circle_id: int):
     """Record a meeting that took place; it counts towards the meeting rule."""
     user = api_user()
-    circle = _visible_circle(circle_id)
-    require(authz.can_work_in_circle(user, circle), "circle.record_meeting", circle)
+    circle = authz.access_circle(user, circle_id, "circle.record_meeting")
     cycle = None
     if body["cycle_id"] is not None:
         cycle = db.session.get(Cycle, body["cycle_id"])

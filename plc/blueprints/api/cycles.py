@@ -16,15 +16,13 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.goals import GoalSchema, dump_goal
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.errors import ApiError
 from plc.extensions import db
 from plc.i18n import current_locale
-from plc.models import Circle, Cycle, DECheckpoint, InnovationStep, InnovationVersion, OutcomeMeasure
+from plc.models import Cycle, DECheckpoint, InnovationStep, InnovationVersion, OutcomeMeasure
 from plc.models.cycles import CYCLE_STATUSES, DE_STAGES, PHASE_TEMPLATES
 from plc.services import cycles, outcomes, timeline
 from plc.services.cycles import CycleInput, LessonsInput
@@ -314,17 +312,10 @@ def dump_cycle_detail(cycle: Cycle) -> dict:
     }
 
 
-def _visible_cycle(cycle_id: int) -> Cycle:
-    return visible(Cycle, cycle_id, authz.can_view_cycle, "cycle.view")
-
-
-def _workable_cycle(cycle_id: int, action: str) -> Cycle:
-    """The cycle, if the caller may work on it and it is still open (a closed cycle is read-only: 409)."""
-    cycle = _visible_cycle(cycle_id)
-    require(authz.can_work_on_cycle(api_user(), cycle), action, cycle)
+def _refuse_closed(cycle: Cycle) -> None:
+    """A closed cycle is read-only: 409, asked after the caller may work on it at all."""
     if cycle.is_closed:
         raise ApiError(409, _("This cycle is closed."))
-    return cycle
 
 
 # ---------------------------------------------------------------------------- routes
@@ -347,8 +338,7 @@ def list_cycles(args):
 def create_cycle(body):
     """Start a cycle in a circle, serving school goals and applying pinned innovation versions."""
     user = api_user()
-    circle = visible(Circle, body.pop("circle_id"), authz.can_view_circle, "cycle.create")
-    require(authz.can_work_in_circle(user, circle), "cycle.create", circle)
+    circle = authz.access_circle(user, body.pop("circle_id"), "cycle.create")
     cycle = cycles.create(user, circle, CycleInput(**body))
     db.session.commit()
     return dump_cycle_detail(cycle)
@@ -359,7 +349,7 @@ def create_cycle(body):
 @errors(blp, 401, 404)
 def get_cycle(cycle_id: int):
     """The whole cycle: goals, innovations as applied, phases, checkpoints, outcomes, lessons, timeline."""
-    return dump_cycle_detail(_visible_cycle(cycle_id))
+    return dump_cycle_detail(authz.access_cycle(api_user(), cycle_id, "cycle.view"))
 
 
 @blp.route("/cycles/<int:cycle_id>/advance", methods=["POST"])
@@ -368,7 +358,8 @@ def get_cycle(cycle_id: int):
 def advance_cycle(cycle_id: int):
     """End the current phase and start the next."""
     user = api_user()
-    cycle = _workable_cycle(cycle_id, "cycle.advance")
+    cycle = authz.access_cycle(user, cycle_id, "cycle.advance")
+    _refuse_closed(cycle)
     cycles.advance(user, cycle)
     db.session.commit()
     return dump_cycle_detail(cycle)
@@ -381,7 +372,8 @@ def advance_cycle(cycle_id: int):
 def add_checkpoint(body, cycle_id: int):
     """A developmental-evaluation review: upstream, midstream or downstream."""
     user = api_user()
-    cycle = _workable_cycle(cycle_id, "cycle.checkpoint")
+    cycle = authz.access_cycle(user, cycle_id, "cycle.checkpoint")
+    _refuse_closed(cycle)
     checkpoint = cycles.add_checkpoint(user, cycle, **body)
     db.session.commit()
     return dump_checkpoint(checkpoint)
@@ -394,7 +386,8 @@ def add_checkpoint(body, cycle_id: int):
 def add_outcome(body, cycle_id: int):
     """Pre and post aggregates of one group on one measure; answers with the effect size."""
     user = api_user()
-    cycle = _workable_cycle(cycle_id, "cycle.outcome")
+    cycle = authz.access_cycle(user, cycle_id, "cycle.outcome")
+    _refuse_closed(cycle)
     outcome, effect = outcomes.record(user, cycle, measure=body["measure"], group=body["group"],
                                       pre=Aggregate(**body["pre"]), post=Aggregate(**body["post"]))
     db.session.commit()
@@ -408,7 +401,8 @@ def add_outcome(body, cycle_id: int):
 def close_cycle(body, cycle_id: int):
     """Record the lessons learned (ถอดบทเรียน) and close the cycle; it is read-only afterwards."""
     user = api_user()
-    cycle = _workable_cycle(cycle_id, "cycle.close")
+    cycle = authz.access_cycle(user, cycle_id, "cycle.close")
+    _refuse_closed(cycle)
     cycles.close(user, cycle, LessonsInput(**body))
     db.session.commit()
     return dump_cycle_detail(cycle)
