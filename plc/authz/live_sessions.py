@@ -6,16 +6,17 @@ import functools
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
+from werkzeug.exceptions import Forbidden, NotFound
 
-from plc.authz.base import _authenticated, _memberships, is_admin
+from plc.authz.base import _authenticated, _memberships, access, is_admin
 from plc.authz.circles import _current_circle_ids, can_manage_circle, can_view_circle
 from plc.authz.coaching import can_coach
-from plc.authz.people import can_manage_user
+from plc.authz.people import can_manage_user, can_view_user
 from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import Circle, CircleMember, CoachingVisit, Role, User
-from plc.models.live_sessions import LiveSession, SessionGuest
+from plc.models.live_sessions import LiveSession, Notification, SessionGuest, SessionState
 
 # The circle's current members, invited guests and the host attend; whoever may see the circle
 # may read the record afterwards; the host and the circle's managers run the session.
@@ -99,6 +100,21 @@ def can_schedule_session(user, circle) -> bool:
     return circle.id in _current_circle_ids(user) and any(Role(m.role) in coaching for m in _memberships(user))
 
 
+def can_read_chat(user, session) -> bool:
+    """Those who attend read the chat at any time; others who see the session once it has ended, as
+    part of the circle's record."""
+    return session.state == SessionState.ENDED or can_attend_session(user, session)
+
+
+def can_read_attendance(user, session) -> bool:
+    """The host and the circle's managers read everyone's minutes; other participants their own."""
+    return can_host_session(user, session) or can_attend_session(user, session)
+
+
+def can_read_notification(user, note) -> bool:
+    return _authenticated(user) and note.user_id == user.id
+
+
 def can_view_ledger(user, teacher) -> bool:
     """A teacher's PLC-hours ledger: the teacher, and those who manage them."""
     return _authenticated(user) and (user.id == teacher.id or can_manage_user(user, teacher))
@@ -134,3 +150,72 @@ def can_write_synthesis(user, teacher) -> bool:
     if not _authenticated(user) or teacher is None:
         return False
     return any(can_coach(user, teacher, m.school) for m in teacher.current_memberships() if m.school_id)
+
+
+# ---------------------------------------------------------------------------- one way in
+
+# What each action on a session needs beyond seeing it; the action names are the audited ones.
+SESSION_ACTIONS = {
+    "live_session.view": None,
+    "live_session.messages": can_read_chat,
+    "live_session.attendance": can_read_attendance,
+    "live_session.join": can_attend_session,
+    "live_session.edit_message": can_attend_session,
+    "live_session.delete_message": can_attend_session,
+    "live_session.start": can_host_session,
+    "live_session.end": can_host_session,
+    "live_session.read_only": can_host_session,
+    "live_session.mute": can_host_session,
+    "live_session.onsite_attendance": can_host_session,
+    "live_session.summary": can_host_session,
+}
+
+# Scheduling is asked of the circle the session will belong to.
+SESSION_CIRCLE_ACTIONS = {"live_session.schedule": can_schedule_session}
+
+LEDGER_ACTIONS = {"ledger.view": can_view_ledger}
+
+NOTIFICATION_ACTIONS = {"notification.read": None}
+
+
+def access_session(user, session_id: int | None, action: str, *, options=()) -> LiveSession:
+    """The session, for the pages, the API and the chat alike: 404 unseen or missing, 403 seen but
+    not allowed. Bringing its state up to date (a session left running) is the caller's, after this."""
+    return access(user, LiveSession, session_id, action, view=can_view_session, do=SESSION_ACTIONS[action],
+                  options=options)
+
+
+def see_session(user, session_id: int | None, action: str, *, options=()) -> LiveSession:
+    """Only the first half of ``access_session`` (404, audited under ``action``), for a caller that
+    brings the session's state up to date before the action's rule is asked: whether it has ended
+    decides who reads the chat."""
+    if action not in SESSION_ACTIONS:
+        raise KeyError(action)
+    return access(user, LiveSession, session_id, action, view=can_view_session, options=options)
+
+
+def find_session(user, session_id: int | None, action: str) -> LiveSession | None:
+    """``access_session`` for the socket handlers, which answer an error code rather than an HTTP
+    status: ``None`` for a refusal (audited all the same)."""
+    try:
+        return access_session(user, session_id, action)
+    except (NotFound, Forbidden):
+        return None
+
+
+def access_session_circle(user, circle_id: int | None, action: str, *, options=()) -> Circle:
+    """The circle a session is scheduled in: 404 unseen or missing, 403 for who may not schedule there."""
+    return access(user, Circle, circle_id, action, view=can_view_circle, do=SESSION_CIRCLE_ACTIONS[action],
+                  options=options)
+
+
+def access_ledger(user, teacher_id: int | None, action: str, *, options=()) -> User:
+    """The teacher whose PLC-hours ledger is asked for: 404 for someone the user may not see at all,
+    403 for someone whose ledger is not theirs to read."""
+    return access(user, User, teacher_id, action, view=can_view_user, do=LEDGER_ACTIONS[action], options=options)
+
+
+def access_notification(user, notification_id: int | None, action: str, *, options=()) -> Notification:
+    """One of the user's own notifications; anyone else's answers 404, like one that does not exist."""
+    return access(user, Notification, notification_id, action, view=can_read_notification,
+                  do=NOTIFICATION_ACTIONS[action], options=options)

@@ -15,7 +15,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from plc import audit, authz, exports
-from plc.blueprints.circles import circle_or_404
 from plc.extensions import db, limiter
 from plc.forms._fields import apply_service_errors
 from plc.forms.live_sessions import MuteForm, ReadOnlyForm, ScheduleForm, SummaryForm
@@ -28,7 +27,6 @@ from plc.models.live_sessions import (
     Attendance,
     ChatMessage,
     LiveSession,
-    Notification,
     SessionGuest,
     SessionMute,
 )
@@ -104,18 +102,6 @@ def cycle_live_sessions(cycle: Cycle) -> list[LiveSession]:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _session_or_404(session_id: int, action: str) -> LiveSession:
-    live = db.session.get(LiveSession, session_id)
-    authz.require_view(current_user, live is not None and authz.can_view_session(current_user, live), action, live)
-    return live
-
-
-def _hosted_or_403(session_id: int, action: str) -> LiveSession:
-    live = _session_or_404(session_id, action)
-    authz.require_manage(current_user, True, authz.can_host_session(current_user, live), action, live)
-    return live
 
 
 def _to_session(live: LiveSession, anchor: str = "") -> Response:
@@ -207,9 +193,7 @@ def render_session(live: LiveSession, *, summary_form=None, onsite_errors=None, 
 @bp.route("/circles/<int:circle_id>/sessions/new", methods=["GET", "POST"])
 @login_required
 def create(circle_id: int):
-    circle = circle_or_404(circle_id, "live_session.schedule")
-    authz.require_manage(current_user, True, authz.can_schedule_session(current_user, circle),
-                         "live_session.schedule", circle)
+    circle = authz.access_session_circle(current_user, circle_id, "live_session.schedule")
     cycles = _open_cycles(circle)
     candidates = guest_candidates(circle)
     form = ScheduleForm(cycles=cycles, guests=[u for u, _where in candidates])
@@ -274,7 +258,7 @@ def index():
 @bp.get("/live/<int:session_id>")
 @login_required
 def show(session_id: int):
-    live = _session_or_404(session_id, "live_session.view")
+    live = authz.access_session(current_user, session_id, "live_session.view")
     if live_sessions.refresh_state(live):
         db.session.commit()
     return render_session(live)
@@ -283,7 +267,7 @@ def show(session_id: int):
 @bp.post("/live/<int:session_id>/start")
 @login_required
 def start(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.start")
+    live = authz.access_session(current_user, session_id, "live_session.start")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -305,7 +289,7 @@ def start(session_id: int):
 @bp.route("/live/<int:session_id>/end", methods=["GET", "POST"])
 @login_required
 def end(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.end")
+    live = authz.access_session(current_user, session_id, "live_session.end")
     if live.state != "live":
         flash(_("Only a live session can end."), "error")
         return _to_session(live)
@@ -331,7 +315,7 @@ def end(session_id: int):
 @bp.post("/live/<int:session_id>/read-only")
 @login_required
 def read_only(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.read_only")
+    live = authz.access_session(current_user, session_id, "live_session.read_only")
     form = ReadOnlyForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -347,7 +331,7 @@ def read_only(session_id: int):
 @bp.post("/live/<int:session_id>/mute")
 @login_required
 def mute(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.mute")
+    live = authz.access_session(current_user, session_id, "live_session.mute")
     form = MuteForm()
     valid = form.validate_on_submit()
     raw = form.user_id.data or ""
@@ -367,7 +351,7 @@ def mute(session_id: int):
 @bp.post("/live/<int:session_id>/attendance")
 @login_required
 def onsite_attendance(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.attendance")
+    live = authz.access_session(current_user, session_id, "live_session.onsite_attendance")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -402,7 +386,7 @@ def onsite_attendance(session_id: int):
 @bp.post("/live/<int:session_id>/summary")
 @login_required
 def summary(session_id: int):
-    live = _hosted_or_403(session_id, "live_session.summary")
+    live = authz.access_session(current_user, session_id, "live_session.summary")
     owners = invitee_users(live)
     form = _summary_form(live, owners, formdata=request.form)
     if form.validate_on_submit():
@@ -434,14 +418,6 @@ def _ledger_context(teacher: User) -> dict:
             "total_minutes": sum(r.minutes for r in rows)}
 
 
-def _visible_teacher_or_404(user_id: int) -> User:
-    teacher = db.session.get(User, user_id)
-    authz.require_view(current_user, teacher is not None and authz.can_view_user(current_user, teacher),
-                       "ledger.view", teacher)
-    authz.require_manage(current_user, True, authz.can_view_ledger(current_user, teacher), "ledger.view", teacher)
-    return teacher
-
-
 @bp.get("/plc-hours")
 @login_required
 def ledger():
@@ -451,7 +427,7 @@ def ledger():
 @bp.get("/people/<int:user_id>/plc-hours")
 @login_required
 def person_ledger(user_id: int):
-    teacher = _visible_teacher_or_404(user_id)
+    teacher = authz.access_ledger(current_user, user_id, "ledger.view")
     return render_template("live_sessions/ledger.html", own=teacher.id == current_user.id,
                            **_ledger_context(teacher))
 
@@ -480,7 +456,7 @@ def ledger_csv():
 @login_required
 @limiter.limit("30 per minute")
 def person_ledger_csv(user_id: int):
-    return _ledger_csv(_visible_teacher_or_404(user_id))
+    return _ledger_csv(authz.access_ledger(current_user, user_id, "ledger.view"))
 
 
 # ---------------------------------------------------------------------------- notifications
@@ -489,9 +465,7 @@ def person_ledger_csv(user_id: int):
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != current_user.id:
-        authz.deny_unseen(current_user, "notification.read", note)
+    note = authz.access_notification(current_user, notification_id, "notification.read")
     form = ConfirmForm()
     if form.validate_on_submit():
         notifications.mark_read(current_user, [note.id])

@@ -16,7 +16,6 @@ from limits import parse
 
 from plc import authz
 from plc.extensions import db, socketio
-from plc.models.live_sessions import LiveSession
 from plc.realtime import outbox
 from plc.realtime.presence import limits, store, throttle
 from plc.services import live_sessions
@@ -76,11 +75,6 @@ def _int(data, key: str, default: int | None = None) -> int | None:
     return value if -(2**31) <= value < 2**31 else default  # ids are database integers
 
 
-def _attendable(user, session_id: int | None) -> LiveSession | None:
-    access = authz.session_access(user, session_id)
-    return db.session.get(LiveSession, access.session_id) if access else None
-
-
 def presence_payload(session_id: int) -> dict:
     members = store().members(session_id)
     return {"session_id": session_id, "present": [{"id": p.user_id, "name": p.name} for p in members]}
@@ -124,7 +118,7 @@ class LiveNamespace(Namespace):
         if user is None:
             return _error("unauthorized", _("Please log in again."))
         session_id, since_id = _int(data, "session_id"), _int(data, "since_id", 0) or 0
-        live = _attendable(user, session_id)
+        live = authz.find_session(user, session_id, "live_session.join")
         if live is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
         if live_sessions.refresh_state(live):
@@ -171,8 +165,8 @@ class LiveNamespace(Namespace):
             db.session.commit()  # the outbox broadcasts now; the sender hears only after this
         return {"ok": True, "message": payload}
 
-    def _own_message(self, user, data):
-        live = _attendable(user, _int(data, "session_id"))
+    def _own_message(self, user, data, action: str):
+        live = authz.find_session(user, _int(data, "session_id"), action)
         if live is None:
             return None, None
         return live, live_sessions.find_message(live.id, _int(data, "message_id", -1))
@@ -180,19 +174,21 @@ class LiveNamespace(Namespace):
     def on_edit_message(self, data=None):
         body = str(_fields(data).get("body") or "")
         return self._change_own_message(
-            data, lambda user, message, live: live_sessions.edit_message(user, message, body), with_fields=True)
+            data, "live_session.edit_message",
+            lambda user, message, live: live_sessions.edit_message(user, message, body), with_fields=True)
 
     def on_delete_message(self, data=None):
         return self._change_own_message(
-            data, lambda user, message, live: live_sessions.delete_message(user, message, live), with_fields=False)
+            data, "live_session.delete_message",
+            lambda user, message, live: live_sessions.delete_message(user, message, live), with_fields=False)
 
-    def _change_own_message(self, data, change, *, with_fields: bool):
+    def _change_own_message(self, data, action: str, change, *, with_fields: bool):
         """Edit or delete: the service checks who may; committed before the answer (the outbox then
         tells the room)."""
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
-        live, message = self._own_message(user, data)
+        live, message = self._own_message(user, data, action)
         if message is None:
             return _error("not_found", _("Message not found."))
         with chat_lock(live.id):
@@ -227,15 +223,12 @@ class LiveNamespace(Namespace):
         db.session.commit()
         return {"ok": True}
 
-    def _hosted(self, data):
+    def _hosted(self, data, action: str):
         user = _user()
-        live = _attendable(user, _int(data, "session_id")) if user else None
-        if live is None or not authz.can_host_session(user, live):
-            return user, None
-        return user, live
+        return user, authz.find_session(user, _int(data, "session_id"), action) if user else None
 
     def on_mute(self, data=None):
-        user, live = self._hosted(data)
+        user, live = self._hosted(data, "live_session.mute")
         if live is None:
             return _error("forbidden", _("Only the host can do this."))
         live_sessions.set_muted(user, live, _int(data, "user_id", 0), bool(_fields(data).get("muted", True)))
@@ -243,7 +236,7 @@ class LiveNamespace(Namespace):
         return {"ok": True}
 
     def on_set_read_only(self, data=None):
-        user, live = self._hosted(data)
+        user, live = self._hosted(data, "live_session.read_only")
         if live is None:
             return _error("forbidden", _("Only the host can do this."))
         live_sessions.set_read_only(user, live, bool(_fields(data).get("read_only", True)))

@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plc import audit, authz, exports
-from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated, require, visible
+from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated
 from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
-from plc.models import Circle, User
+from plc.models import User
 from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
 from plc.services import live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionInput
@@ -320,26 +320,17 @@ def dump_ledger(teacher: User, rows, totals: dict) -> dict:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _visible_session(session_id: int, action: str) -> LiveSession:
-    """The session if the caller may see it (404 otherwise), its state brought up to date: a live
-    session past its planned end and the grace period is ended (and that is saved)."""
-    live = visible(LiveSession, session_id, authz.can_view_session, action)
+def _brought_up_to_date(live: LiveSession) -> LiveSession:
+    """A live session past its planned end and the grace period is ended (and that is saved)."""
     if live_sessions.refresh_state(live):
         db.session.commit()
     return live
 
 
-def _hosted_session(session_id: int, action: str) -> LiveSession:
-    live = _visible_session(session_id, action)
-    require(authz.can_host_session(api_user(), live), action, live)
-    return live
-
-
-def _ledger_teacher(user_id: int) -> User:
-    """404 for someone the caller may not see at all, 403 for someone whose ledger is not theirs to read."""
-    teacher = visible(User, user_id, authz.can_view_user, "ledger.view")
-    require(authz.can_view_ledger(api_user(), teacher), "ledger.view", teacher)
-    return teacher
+def _session(session_id: int, action: str) -> LiveSession:
+    """The session if the caller may do ``action`` to it (``authz.access_session``), its state
+    brought up to date for the answer."""
+    return _brought_up_to_date(authz.access_session(api_user(), session_id, action))
 
 
 def _export_key() -> str:
@@ -392,8 +383,7 @@ def create_session(body):
     """Schedule a session for a circle (facilitators and managers of the circle, and coaches or
     supervisors in it). Members and guests are notified. A ``starts_at`` without an offset is Bangkok time."""
     user = api_user()
-    circle = visible(Circle, body.pop("circle_id"), authz.can_view_circle, "live_session.schedule")
-    require(authz.can_schedule_session(user, circle), "live_session.schedule", circle)
+    circle = authz.access_session_circle(user, body.pop("circle_id"), "live_session.schedule")
     live = live_sessions.schedule(user, circle, SessionInput(**body))
     db.session.commit()
     return dump_session_detail(live)
@@ -404,7 +394,7 @@ def create_session(body):
 @errors(blp, 401, 404)
 def get_session(session_id: int):
     """The session with its current state, host, circle, cycle and phase, guests, summary and action items."""
-    return dump_session_detail(_visible_session(session_id, "live_session.view"))
+    return dump_session_detail(_session(session_id, "live_session.view"))
 
 
 @blp.route("/live-sessions/<int:session_id>/start", methods=["POST"])
@@ -412,7 +402,7 @@ def get_session(session_id: int):
 @errors(blp, 401, 403, 404, 409)
 def start_session(session_id: int):
     """The host starts a scheduled online session (409 in any other state, and for onsite meetings)."""
-    live = _hosted_session(session_id, "live_session.start")
+    live = _session(session_id, "live_session.start")
     live_sessions.start(api_user(), live)
     db.session.commit()
     return dump_session_detail(live)
@@ -423,7 +413,7 @@ def start_session(session_id: int):
 @errors(blp, 401, 403, 404, 409)
 def end_session(session_id: int):
     """The host ends a live session (409 in any other state); open attendance intervals are closed."""
-    live = _hosted_session(session_id, "live_session.end")
+    live = _session(session_id, "live_session.end")
     live_sessions.end(api_user(), live)
     db.session.commit()
     return dump_session_detail(live)
@@ -440,8 +430,10 @@ def list_messages(args, session_id: int):
     Those who may attend (members, guests, the host, the circle's managers) read it at any time;
     others who see the circle read it once the session has ended, as part of the circle's record."""
     user = api_user()
-    live = _visible_session(session_id, "live_session.messages")
-    require(authz.can_attend_session(user, live) or live.state == "ended", "live_session.messages", live)
+    # Whether the session has ended decides who reads its chat: its state is brought up to date
+    # between seeing it and asking that rule.
+    _brought_up_to_date(authz.see_session(user, session_id, "live_session.messages"))
+    live = authz.access_session(user, session_id, "live_session.messages")
     messages, truncated = live_sessions.history(live.id, args["since_id"])
     return {"messages": [live_sessions.message_payload(m) for m in messages], "truncated": truncated}
 
@@ -457,9 +449,8 @@ def get_attendance(session_id: int):
     their own row (``scope: own``, empty if they never joined); anyone else who can see the session
     gets 403."""
     user = api_user()
-    live = _visible_session(session_id, "live_session.attendance")
+    live = _session(session_id, "live_session.attendance")
     everyone = authz.can_host_session(user, live)
-    require(everyone or authz.can_attend_session(user, live), "live_session.attendance", live)
     rows = live_sessions.attendance(live)
     if not everyone:
         rows = [r for r in rows if r.user.id == user.id]
@@ -473,7 +464,7 @@ def get_attendance(session_id: int):
 def record_onsite_attendance(body, session_id: int):
     """The host records who came to an onsite meeting and for how many minutes (replacing an earlier
     record); the meeting is then ended and the minutes count as PLC hours. Online sessions: 422."""
-    live = _hosted_session(session_id, "live_session.onsite_attendance")
+    live = _session(session_id, "live_session.onsite_attendance")
     live_sessions.record_onsite(api_user(), live, {a["user_id"]: a["minutes"] for a in body["attendees"]})
     db.session.commit()
     return dump_attendance(live, live_sessions.attendance(live), "everyone")
@@ -486,7 +477,7 @@ def record_onsite_attendance(body, session_id: int):
 def write_summary(body, session_id: int):
     """The host writes (or rewrites) the summary after the session has ended (409 before): decisions
     and action items with owners from the session. The first summary notifies every participant."""
-    live = _hosted_session(session_id, "live_session.summary")
+    live = _session(session_id, "live_session.summary")
     items = [ActionItemInput(**item) for item in body["action_items"]]
     live_sessions.write_summary(api_user(), live, body["decisions"], items)
     db.session.commit()
@@ -510,7 +501,7 @@ def plc_hours(args, user_id: int):
     the host, per session, with totals per semester and fiscal year. The teacher and those who manage
     them may read it. ``?format=csv`` answers a file (text/csv, UTF-8 with BOM) instead; exports are
     audited and rate-limited."""
-    teacher = _ledger_teacher(user_id)
+    teacher = authz.access_ledger(api_user(), user_id, "ledger.view")
     rows = live_sessions.ledger(teacher)
     totals = live_sessions.ledger_totals(rows)
     if args["format"] == "csv":
@@ -539,7 +530,7 @@ def list_notifications():
 def read_notification(notification_id: int):
     """Mark one of the caller's notifications read (someone else's answers 404)."""
     user = api_user()
-    note = visible(Notification, notification_id, lambda u, n: n.user_id == u.id, "notification.read")
+    note = authz.access_notification(user, notification_id, "notification.read")
     notifications.mark_read(user, [note.id])
     db.session.commit()
     return dump_notification(note)
