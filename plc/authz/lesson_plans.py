@@ -1,4 +1,4 @@
-"""Lesson plans: their visibility, comments, forks and the showcase."""
+"""Lesson plans: their visibility, comments, forks, the showcase and their files."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from plc.authz.base import (
     _authenticated,
+    access,
     is_admin,
     member_network_ids,
     member_school_ids,
@@ -14,8 +15,14 @@ from plc.authz.base import (
     scope_filter,
     visible_network_ids,
 )
-from plc.authz.circles import _current_circle_ids
-from plc.models import LessonPlan, Role
+from plc.authz.circles import (
+    _current_circle_ids,
+    can_view_circle,
+    can_view_cycle,
+    can_work_in_circle,
+    can_work_on_cycle,
+)
+from plc.models import Attachment, Circle, Cycle, LessonPlan, Role
 from plc.models.org import network_school
 
 # Visibility tiers: private (author), circle (the plan's circle), school (author's school staff),
@@ -78,3 +85,56 @@ def can_showcase_plan(user, plan) -> bool:
         return True
     return plan.school_id is not None and plan.school_id in school_ids_of_networks(
         member_network_ids(user, {Role.COORDINATOR}))
+
+
+def can_view_attachment(user, attachment) -> bool:
+    """A plan's files are seen by whoever sees the plan."""
+    return can_view_plan(user, attachment.plan)
+
+
+# ---------------------------------------------------------------------------- one way in
+
+# What each action on a plan needs beyond seeing it; the action names are the audited ones.
+PLAN_ACTIONS = {
+    "lesson_plan.view": None,
+    "lesson_plan.history": None,
+    "lesson_plan.revision": None,
+    "lesson_plan.diff": None,
+    "lesson_plan.edit": can_edit_plan,
+    "lesson_plan.delete": can_edit_plan,
+    "lesson_plan.attach": can_edit_plan,
+    "lesson_plan.restore": can_edit_plan,
+    "lesson_plan.comment": can_comment_plan,
+    "lesson_plan.fork": can_fork_plan,
+    "lesson_plan.showcase": can_showcase_plan,
+}
+
+ATTACHMENT_ACTIONS = {
+    "attachment.download": None,
+    "attachment.view": None,  # shown inline in the plan (pictures only; the caller refuses the rest)
+}
+
+# A cycle or circle a plan is written for is asked of that cycle or circle: the writer works in it.
+PLAN_CYCLE_ACTIONS = {"lesson_plan.create": can_work_on_cycle, "lesson_plan.edit": can_work_on_cycle}
+PLAN_CIRCLE_ACTIONS = {"lesson_plan.create": can_work_in_circle, "lesson_plan.edit": can_work_in_circle}
+
+
+def access_plan(user, plan_id: int | None, action: str, *, options=()) -> LessonPlan:
+    """The plan, for the pages and the API alike: 404 unseen, deleted or missing, 403 seen but not allowed."""
+    return access(user, LessonPlan, plan_id, action, view=can_view_plan, do=PLAN_ACTIONS[action],
+                  options=options)
+
+
+def access_attachment(user, attachment_id: int | None, action: str, *, options=()) -> Attachment:
+    return access(user, Attachment, attachment_id, action, view=can_view_attachment,
+                  do=ATTACHMENT_ACTIONS[action], options=options)
+
+
+def access_plan_cycle(user, cycle_id: int | None, action: str) -> Cycle:
+    """The cycle a plan is to belong to, refused (404, 403) under the plan's action."""
+    return access(user, Cycle, cycle_id, action, view=can_view_cycle, do=PLAN_CYCLE_ACTIONS[action])
+
+
+def access_plan_circle(user, circle_id: int | None, action: str) -> Circle:
+    """The circle a plan is to be shared with, refused (404, 403) under the plan's action."""
+    return access(user, Circle, circle_id, action, view=can_view_circle, do=PLAN_CIRCLE_ACTIONS[action])

@@ -30,7 +30,7 @@ from plc.forms.lesson_plans import (
 )
 from plc.forms.people import ConfirmForm
 from plc.i18n import current_locale
-from plc.models import Attachment, Circle, Cycle, InnovationStep, LessonPlan, LessonPlanRevision, School
+from plc.models import Attachment, Circle, Cycle, InnovationStep, LessonPlan, School
 from plc.rendering import render_markdown
 from plc.services import circles, cycles, innovations, lesson_plans, org
 
@@ -40,24 +40,7 @@ PREVIEW_LIMIT = "60 per minute"
 DIFF_CONTEXT = 3  # unchanged lines kept around each change; longer unchanged stretches fold away
 
 
-# ---------------------------------------------------------------------------- lookups
-
-
-def _plan_or_404(plan_id: int, action: str, options=()) -> LessonPlan:
-    plan = db.session.get(LessonPlan, plan_id, options=options)
-    authz.require_view(current_user, plan is not None and authz.can_view_plan(current_user, plan), action, plan)
-    return plan
-
-
-def _require_edit(plan: LessonPlan, action: str) -> None:
-    authz.require_manage(current_user, True, authz.can_edit_plan(current_user, plan), action, plan)
-
-
-def _revision_or_404(plan: LessonPlan, number: int | None) -> LessonPlanRevision:
-    revision = next((r for r in plan.revisions if r.number == number), None) if number is not None else None
-    if revision is None:
-        abort(404)
-    return revision
+# ---------------------------------------------------------------------------- arguments
 
 
 def _int(value) -> int | None:
@@ -205,11 +188,7 @@ def create():
     asked = None
     asked_id = _int(request.args.get("cycle_id"))
     if asked_id:
-        asked = db.session.get(Cycle, asked_id)
-        if asked is None or not authz.can_view_cycle(current_user, asked):
-            authz.deny_unseen(current_user, "lesson_plan.create", asked)
-        if not authz.can_work_on_cycle(current_user, asked):
-            authz.deny_forbidden(current_user, "lesson_plan.create", asked)
+        asked = authz.access_plan_cycle(current_user, asked_id, "lesson_plan.create")
     form = LessonPlanForm()
     if request.method == "GET":
         area = asked.circle.learning_area if asked else current_user.learning_area_th
@@ -260,8 +239,7 @@ def preview():
 @bp.route("/lesson-plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.edit")
-    _require_edit(plan, "lesson_plan.edit")
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.edit")
     form = LessonPlanForm(obj=plan if request.method == "GET" else None)
     if request.method == "GET":
         form.show_learning_area(plan.learning_area)
@@ -351,15 +329,14 @@ def _max_attachment_mb() -> float:
 @bp.get("/lesson-plans/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.view", lesson_plans.page_options())
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.view", options=lesson_plans.page_options())
     return render_plan(plan)
 
 
 @bp.post("/lesson-plans/<int:plan_id>/comments")
 @login_required
 def comment(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.comment")
-    authz.require_manage(current_user, True, authz.can_comment_plan(current_user, plan), "lesson_plan.comment", plan)
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.comment")
     form = CommentForm()
     parent_id = _int(form.parent_id.data)
     revision_number = _int(form.revision.data)
@@ -383,8 +360,7 @@ def comment(plan_id: int):
 @bp.post("/lesson-plans/<int:plan_id>/fork")
 @login_required
 def fork(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.fork")
-    authz.require_manage(current_user, True, authz.can_fork_plan(current_user, plan), "lesson_plan.fork", plan)
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.fork")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -399,9 +375,7 @@ def fork(plan_id: int):
 @bp.post("/lesson-plans/<int:plan_id>/showcase")
 @login_required
 def showcase(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.showcase")
-    authz.require_manage(current_user, True, authz.can_showcase_plan(current_user, plan), "lesson_plan.showcase",
-                         plan)
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.showcase")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -420,8 +394,7 @@ def showcase(plan_id: int):
 @bp.route("/lesson-plans/<int:plan_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.delete")
-    _require_edit(plan, "lesson_plan.delete")
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.delete")
     form = ConfirmForm()
     if form.validate_on_submit():
         lesson_plans.delete(current_user, plan)
@@ -442,8 +415,7 @@ def delete(plan_id: int):
 @bp.post("/lesson-plans/<int:plan_id>/attachments")
 @login_required
 def upload(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.attach")
-    _require_edit(plan, "lesson_plan.attach")
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.attach")
     form = AttachmentForm()
     if not form.validate_on_submit():
         return render_plan(plan, attachment_form=form, status=422)
@@ -462,38 +434,41 @@ def upload(plan_id: int):
     return redirect(url_for("lesson_plans.show", plan_id=plan.id) + "#attachments")
 
 
-def _attachment_or_404(attachment_id: int, action: str) -> Attachment:
-    attachment = db.session.get(Attachment, attachment_id)
-    visible = attachment is not None and authz.can_view_plan(current_user, attachment.plan)
-    authz.require_view(current_user, visible, action, attachment)
-    return attachment
+# Stored files are never cached and never run: no script, style or frame of theirs, nor a type sniffed.
+FILE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
-def _send(attachment: Attachment, *, as_attachment: bool):
+def send_attachment(attachment: Attachment, *, as_attachment: bool):
+    """The stored file, named as uploaded (Content-Disposition with filename*=UTF-8''…), for the pages
+    and the API alike; 404 when the file itself is gone."""
     path = lesson_plans.attachment_path(attachment)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=attachment.content_type, as_attachment=as_attachment,
-                         download_name=attachment.original_name, conditional=True, max_age=None)
-    response.headers["Cache-Control"] = "private, no-cache"
+                         download_name=attachment.original_name, conditional=False, max_age=0)
+    response.headers.update(FILE_HEADERS)
     return response
 
 
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    attachment = _attachment_or_404(attachment_id, "attachment.download")
-    return _send(attachment, as_attachment=True)
+    attachment = authz.access_attachment(current_user, attachment_id, "attachment.download")
+    return send_attachment(attachment, as_attachment=True)
 
 
 @bp.get("/attachments/<int:attachment_id>/inline")
 @login_required
 def inline(attachment_id: int):
     """Pictures shown in a plan (``![…](/attachments/<id>/inline)``); other files only download."""
-    attachment = _attachment_or_404(attachment_id, "attachment.view")
+    attachment = authz.access_attachment(current_user, attachment_id, "attachment.view")
     if attachment.content_type not in lesson_plans.IMAGE_TYPES:
         abort(404)
-    return _send(attachment, as_attachment=False)
+    return send_attachment(attachment, as_attachment=False)
 
 
 # ---------------------------------------------------------------------------- history and diffs
@@ -502,7 +477,7 @@ def inline(attachment_id: int):
 @bp.get("/lesson-plans/<int:plan_id>/history")
 @login_required
 def history(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.history")
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.history")
     revisions = list(reversed(plan.revisions))
     latest = plan.revisions[-1].number if plan.revisions else 0
     return render_template("lesson_plans/history.html", plan=plan, revisions=revisions, latest=latest,
@@ -513,8 +488,8 @@ def history(plan_id: int):
 @bp.get("/lesson-plans/<int:plan_id>/revisions/<int:number>")
 @login_required
 def revision(plan_id: int, number: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.revision")
-    shown = _revision_or_404(plan, number)
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.revision")
+    shown = lesson_plans.revision_of(plan, number)
     can_comment = authz.can_comment_plan(current_user, plan)
     comments = [c for c in plan.comments if c.revision_id == shown.id and c.deleted_at is None]
     return render_template("lesson_plans/revision.html", plan=plan, revision=shown, comments=comments,
@@ -526,9 +501,8 @@ def revision(plan_id: int, number: int):
 @bp.route("/lesson-plans/<int:plan_id>/revisions/<int:number>/restore", methods=["GET", "POST"])
 @login_required
 def restore(plan_id: int, number: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.restore")
-    _require_edit(plan, "lesson_plan.restore")
-    _revision_or_404(plan, number)
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.restore")
+    lesson_plans.revision_of(plan, number)
     form = ConfirmForm()
     if form.validate_on_submit():
         created = lesson_plans.restore(current_user, plan, number)
@@ -582,10 +556,10 @@ def fold_diff(lines: list, context: int = DIFF_CONTEXT) -> list[DiffBlock]:
 @bp.get("/lesson-plans/<int:plan_id>/diff")
 @login_required
 def diff(plan_id: int):
-    plan = _plan_or_404(plan_id, "lesson_plan.diff")
+    plan = authz.access_plan(current_user, plan_id, "lesson_plan.diff")
     latest = plan.revisions[-1].number
-    old = _revision_or_404(plan, _int(request.args.get("from")) or max(1, latest - 1))
-    new = _revision_or_404(plan, _int(request.args.get("to")) or latest)
+    old = lesson_plans.revision_of(plan, _int(request.args.get("from")) or max(1, latest - 1))
+    new = lesson_plans.revision_of(plan, _int(request.args.get("to")) or latest)
     lines = lesson_plans.diff(old, new)
     added = sum(1 for line in lines if line.op == "insert")
     removed = sum(1 for line in lines if line.op == "delete")

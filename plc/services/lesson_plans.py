@@ -241,10 +241,20 @@ def update(actor: User, plan: LessonPlan, data: PlanInput) -> LessonPlanRevision
     return revision
 
 
-def restore(actor: User, plan: LessonPlan, number: int) -> LessonPlanRevision:
-    old = next((r for r in plan.revisions if r.number == number), None)
-    if old is None:
+def _find_revision(plan: LessonPlan, number: int | None) -> LessonPlanRevision | None:
+    return next((r for r in plan.revisions if r.number == number), None) if number is not None else None
+
+
+def revision_of(plan: LessonPlan, number: int | None) -> LessonPlanRevision:
+    """The plan's revision ``number`` (the pages and the API alike); 404 when it has none such."""
+    revision = _find_revision(plan, number)
+    if revision is None:
         raise LessonPlanError({"number": [_("There is no such revision.")]}, status=404)
+    return revision
+
+
+def restore(actor: User, plan: LessonPlan, number: int) -> LessonPlanRevision:
+    old = revision_of(plan, number)
     revision = _add_revision(actor, plan, old.title, old.body_md, _("Restored revision %(n)d", n=number),
                              restored_from=number)
     search.index_plan(plan)
@@ -327,7 +337,7 @@ def add_comment(actor: User, plan: LessonPlan, *, body_md: str, kind: str = "not
         errors["parent_id"] = [_("You can only reply to a comment on this plan.")]
     revision = None
     if revision_number is not None:
-        revision = next((r for r in plan.revisions if r.number == revision_number), None)
+        revision = _find_revision(plan, revision_number)
         if revision is None:
             errors["revision"] = [_("There is no such revision.")]
     if errors:

@@ -3,7 +3,7 @@ attribution, typed threaded comments, showcase, and attachments downloaded with 
 
 from __future__ import annotations
 
-from flask import send_file, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -15,8 +15,6 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.schemas import (
     PageArgsSchema,
@@ -25,13 +23,12 @@ from plc.blueprints.api.schemas import (
     dump_person,
     page_schema,
 )
+from plc.blueprints.lesson_plans import send_attachment
 from plc.errors import ApiError
 from plc.extensions import db
 from plc.models import (
     Attachment,
-    Circle,
     Comment,
-    Cycle,
     InnovationStep,
     LessonPlan,
     LessonPlanRevision,
@@ -348,34 +345,15 @@ def _saved(plan: LessonPlan, revision: LessonPlanRevision | None) -> dict:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _visible_plan(plan_id: int) -> LessonPlan:
-    return visible(LessonPlan, plan_id, authz.can_view_plan, "lesson_plan.view")
-
-
-def _editable_plan(plan_id: int, action: str) -> LessonPlan:
-    plan = _visible_plan(plan_id)
-    require(authz.can_edit_plan(api_user(), plan), action, plan)
-    return plan
-
-
-def _revision(plan: LessonPlan, number: int) -> LessonPlanRevision:
-    revision = next((r for r in plan.revisions if r.number == number), None)
-    if revision is None:
-        authz.deny_unseen(api_user(), "lesson_plan.revision", None)
-    return revision
-
-
 def _check_named(body: dict, plan: LessonPlan | None, action: str) -> None:
     """A cycle or circle named in the body: unseen or missing is 404; seen but not the caller's to work
     in is 403. Keeping the plan's own cycle or circle needs nothing new."""
     user = api_user()
     cycle_id, circle_id = body.get("cycle_id"), body.get("circle_id")
     if cycle_id is not None and (plan is None or cycle_id != plan.cycle_id):
-        cycle = visible(Cycle, cycle_id, authz.can_view_cycle, action)
-        require(authz.can_work_on_cycle(user, cycle), action, cycle)
+        authz.access_plan_cycle(user, cycle_id, action)
     if circle_id is not None and (plan is None or circle_id != plan.circle_id):
-        circle = visible(Circle, circle_id, authz.can_view_circle, action)
-        require(authz.can_work_in_circle(user, circle), action, circle)
+        authz.access_plan_circle(user, circle_id, action)
 
 
 def _plan_input(body: dict, plan: LessonPlan) -> PlanInput:
@@ -433,7 +411,7 @@ def create_plan(body):
 @errors(blp, 401, 404)
 def get_plan(plan_id: int):
     """The plan: markdown and sanitized HTML, steps, lineage both ways, attachments."""
-    return dump_plan_detail(_visible_plan(plan_id))
+    return dump_plan_detail(authz.access_plan(api_user(), plan_id, "lesson_plan.view"))
 
 
 @blp.route("/lesson-plans/<int:plan_id>", methods=["PATCH"])
@@ -443,7 +421,7 @@ def get_plan(plan_id: int):
 def update_plan(body, plan_id: int):
     """Change the plan (the author); a changed title or text becomes a new revision with the message."""
     user = api_user()
-    plan = _editable_plan(plan_id, "lesson_plan.edit")
+    plan = authz.access_plan(user, plan_id, "lesson_plan.edit")
     _check_named(body, plan, "lesson_plan.edit")
     revision = lesson_plans.update(user, plan, _plan_input(body, plan))
     db.session.commit()
@@ -456,7 +434,7 @@ def update_plan(body, plan_id: int):
 def delete_plan(plan_id: int):
     """Delete the plan (the author); it disappears from lists and search, forks keep their attribution."""
     user = api_user()
-    plan = _editable_plan(plan_id, "lesson_plan.delete")
+    plan = authz.access_plan(user, plan_id, "lesson_plan.delete")
     lesson_plans.delete(user, plan)
     db.session.commit()
     return ""
@@ -470,7 +448,8 @@ def delete_plan(plan_id: int):
 @errors(blp, 401, 404)
 def list_revisions(plan_id: int):
     """Every revision, newest first."""
-    return [dump_revision(r) for r in reversed(_visible_plan(plan_id).revisions)]
+    plan = authz.access_plan(api_user(), plan_id, "lesson_plan.history")
+    return [dump_revision(r) for r in reversed(plan.revisions)]
 
 
 @blp.route("/lesson-plans/<int:plan_id>/revisions/<int:number>")
@@ -478,7 +457,8 @@ def list_revisions(plan_id: int):
 @errors(blp, 401, 404)
 def get_revision(plan_id: int, number: int):
     """One revision's text as it was saved."""
-    return dump_revision_detail(_revision(_visible_plan(plan_id), number))
+    plan = authz.access_plan(api_user(), plan_id, "lesson_plan.revision")
+    return dump_revision_detail(lesson_plans.revision_of(plan, number))
 
 
 @blp.route("/lesson-plans/<int:plan_id>/diff")
@@ -487,7 +467,7 @@ def get_revision(plan_id: int, number: int):
 @errors(blp, 401, 404, 422)
 def diff_revisions(args, plan_id: int):
     """A line diff between two revisions (by default the latest and the one before)."""
-    plan = _visible_plan(plan_id)
+    plan = authz.access_plan(api_user(), plan_id, "lesson_plan.diff")
     latest = plan.revision_count
     to = args["to"] or latest
     start = args["from_"] or max(1, to - 1)
@@ -495,7 +475,7 @@ def diff_revisions(args, plan_id: int):
                 if number > latest}
     if problems:
         raise ApiError(422, _("There is no such revision."), problems)
-    lines = lesson_plans.diff(_revision(plan, start), _revision(plan, to))
+    lines = lesson_plans.diff(lesson_plans.revision_of(plan, start), lesson_plans.revision_of(plan, to))
     return {"plan_id": plan.id, "from_": start, "to": to,
             "lines": [{"op": line.op, "old_number": line.old_number, "new_number": line.new_number,
                        "text": line.text} for line in lines]}
@@ -507,7 +487,7 @@ def diff_revisions(args, plan_id: int):
 def restore_revision(plan_id: int, number: int):
     """Bring back an earlier text as a new revision (history is never rewritten)."""
     user = api_user()
-    plan = _editable_plan(plan_id, "lesson_plan.restore")
+    plan = authz.access_plan(user, plan_id, "lesson_plan.restore")
     revision = lesson_plans.restore(user, plan, number)
     db.session.commit()
     return _saved(plan, revision)
@@ -519,8 +499,7 @@ def restore_revision(plan_id: int, number: int):
 def fork_plan(plan_id: int):
     """An own private copy to adapt, crediting the original ("adapted from …")."""
     user = api_user()
-    plan = _visible_plan(plan_id)
-    require(authz.can_fork_plan(user, plan), "lesson_plan.fork", plan)
+    plan = authz.access_plan(user, plan_id, "lesson_plan.fork")
     copy = lesson_plans.fork(user, plan)
     db.session.commit()
     return dump_plan_detail(copy)
@@ -533,8 +512,7 @@ def fork_plan(plan_id: int):
 def showcase_plan(body, plan_id: int):
     """Coordinators mark good practice from their networks' schools (or take the mark away)."""
     user = api_user()
-    plan = _visible_plan(plan_id)
-    require(authz.can_showcase_plan(user, plan), "lesson_plan.showcase", plan)
+    plan = authz.access_plan(user, plan_id, "lesson_plan.showcase")
     lesson_plans.set_showcase(user, plan, body["on"])
     db.session.commit()
     return dump_plan_detail(plan)
@@ -548,7 +526,7 @@ def showcase_plan(body, plan_id: int):
 @errors(blp, 401, 404)
 def list_comments(plan_id: int):
     """Comments as threads: each with its replies, oldest first."""
-    return _comment_tree(_visible_plan(plan_id))
+    return _comment_tree(authz.access_plan(api_user(), plan_id, "lesson_plan.view"))
 
 
 @blp.route("/lesson-plans/<int:plan_id>/comments", methods=["POST"])
@@ -558,8 +536,7 @@ def list_comments(plan_id: int):
 def add_comment(body, plan_id: int):
     """A question, suggestion, strength or note on the plan or one of its revisions, or a reply."""
     user = api_user()
-    plan = _visible_plan(plan_id)
-    require(authz.can_comment_plan(user, plan), "lesson_plan.comment", plan)
+    plan = authz.access_plan(user, plan_id, "lesson_plan.comment")
     comment = lesson_plans.add_comment(user, plan, body_md=body["body_md"], kind=body["kind"],
                                        parent_id=body["parent_id"], revision_number=body["revision"])
     db.session.commit()
@@ -574,7 +551,8 @@ def add_comment(body, plan_id: int):
 @errors(blp, 401, 404)
 def list_attachments(plan_id: int):
     """Worksheets, slides and photos of the plan."""
-    return [dump_attachment(a) for a in _visible_plan(plan_id).attachments]
+    plan = authz.access_plan(api_user(), plan_id, "lesson_plan.view")
+    return [dump_attachment(a) for a in plan.attachments]
 
 
 @blp.route("/lesson-plans/<int:plan_id>/attachments", methods=["POST"])
@@ -585,7 +563,7 @@ def upload_attachment(files, plan_id: int):
     """Attach a file (multipart field `file`). Too large: 413; a kind not accepted, or content that does
     not match the name: 422. Stored under a generated name; the uploaded name is kept for display."""
     user = api_user()
-    plan = _editable_plan(plan_id, "lesson_plan.attach")
+    plan = authz.access_plan(user, plan_id, "lesson_plan.attach")
     upload = files["file"]
     if upload is None:
         raise ApiError(422, _("Choose a file to upload."), {"file": [_("Choose a file to upload.")]})
@@ -602,15 +580,5 @@ def upload_attachment(files, plan_id: int):
 @errors(blp, 401, 404)
 def download_attachment(attachment_id: int):
     """Download an attachment: allowed to whoever may see its plan; 404 otherwise."""
-    user = api_user()
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or not authz.can_view_plan(user, attachment.plan):
-        authz.deny_unseen(user, "attachment.download", attachment)
-    path = lesson_plans.attachment_path(attachment)
-    if not path.is_file():
-        authz.deny_unseen(user, "attachment.download", None)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, conditional=False, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    attachment = authz.access_attachment(api_user(), attachment_id, "attachment.download")
+    return send_attachment(attachment, as_attachment=True)
