@@ -57,3 +57,21 @@ def test_the_rule_and_its_sql_twin_agree_on_the_demo_world(app, concept):
                 views.add(frozenset(by_rule))
     # The comparison means something only if people see different, non-empty parts of the world.
     assert len(views - {frozenset()}) >= 2, (concept, views)
+
+
+def test_who_may_join_a_circle_agrees_with_its_sql_twin_on_the_demo_world(app):
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        circle_ids = db.session.scalars(select(Circle.id)).all()
+        user_ids = db.session.scalars(select(User.id)).all()
+        assert len(circle_ids) >= 3
+        sizes = set()
+        for circle_id in circle_ids:
+            with app.test_request_context("/"):
+                circle = db.session.get(Circle, circle_id)
+                by_rule = {u for u in user_ids if authz.can_join_circle(db.session.get(User, u), circle)}
+                by_sql = set(db.session.scalars(select(User.id).where(authz.circle_joiners_clause(circle))))
+                assert by_rule == by_sql, (circle.name, by_rule ^ by_sql)
+                sizes.add(len(by_rule))
+        assert len(sizes) >= 2, "circles of different schools and networks take different people"

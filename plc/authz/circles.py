@@ -23,7 +23,7 @@ from plc.authz.base import (
 )
 from plc.extensions import db
 from plc.i18n import bangkok_today
-from plc.models import Circle, CircleMember, Cycle, Network, School
+from plc.models import Circle, CircleMember, Cycle, Membership, Network, School, User
 
 # Circles and cycles: members work in their circles; facilitators manage them; directors see
 # their school's circles; coordinators their networks'; everyone else gets 404.
@@ -111,13 +111,24 @@ def can_join_circle(user, circle) -> bool:
     (network circles take teachers from every school), plus the network's coaches and supervisors."""
     if not _authenticated(user):
         return False
-    if circle.school_id is not None:
-        schools = {circle.school_id}
-        networks = {n.id for n in circle.school.networks}
-    else:
-        schools = {s.id for s in circle.network.schools}
-        networks = {circle.network_id}
+    schools, networks = _joining_scope(circle)
     return bool(member_school_ids(user, WORKING_ROLES) & schools or member_network_ids(user, NETWORK_STAFF) & networks)
+
+
+def _joining_scope(circle) -> tuple[set[int], set[int]]:
+    """The schools whose staff, and the networks whose coaches and supervisors, may join ``circle``."""
+    if circle.school_id is not None:
+        return {circle.school_id}, {n.id for n in circle.school.networks}
+    return {s.id for s in circle.network.schools}, {circle.network_id}
+
+
+def circle_joiners_clause(circle):
+    """SQL twin of ``can_join_circle``: the users who may be added to ``circle``."""
+    schools, networks = _joining_scope(circle)
+    joining = select(Membership.user_id).where(Membership.current_clause(), or_(
+        Membership.school_id.in_(schools) & Membership.role.in_([r.value for r in WORKING_ROLES]),
+        Membership.network_id.in_(networks) & Membership.role.in_([r.value for r in NETWORK_STAFF])))
+    return User.id.in_(joining) & User.disabled_at.is_(None)
 
 
 def can_view_cycle(user, cycle) -> bool:

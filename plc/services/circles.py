@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from plc import audit, authz
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today, to_local
-from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Membership, Network, School, User
+from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Network, School, User
 from plc.models._types import utcnow
 from plc.models.circles import MEETING_MODES, MEETING_PERIODS
 from plc.realtime import outbox
@@ -118,21 +118,8 @@ def update(actor: User, circle: Circle, data: CircleInput) -> Circle:
 
 def candidates(circle: Circle) -> list[User]:
     """People who may join: staff of the circle's school(s) and the network's coaches and supervisors."""
-    if circle.school_id is not None:
-        schools = [circle.school_id]
-        networks = [n.id for n in circle.school.networks]
-    else:
-        schools = [s.id for s in circle.network.schools]
-        networks = [circle.network_id]
     current = {m.user_id for m in circle.current_members()}
-    rows = db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.current_clause(), User.disabled_at.is_(None))
-        .where(or_(
-            Membership.school_id.in_(schools) & Membership.role.in_([r.value for r in authz.WORKING_ROLES]),
-            Membership.network_id.in_(networks) & Membership.role.in_([r.value for r in authz.NETWORK_STAFF]),
-        ))
-        .order_by(User.name_th).distinct())
+    rows = db.session.scalars(select(User).where(authz.circle_joiners_clause(circle)).order_by(User.name_th))
     return [u for u in rows if u.id not in current]
 
 
