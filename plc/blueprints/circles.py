@@ -57,12 +57,6 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def circle_or_404(circle_id: int, action: str, options=()) -> Circle:
-    """Only seeing the circle, audited under another concept's ``action`` (plc/blueprints/live_sessions.py);
-    this blueprint asks ``authz.access_circle``."""
-    return authz.access(current_user, Circle, circle_id, action, view=authz.can_view_circle, options=options)
-
-
 def _member_or_404(circle: Circle, member_id: int) -> CircleMember:
     member = db.session.get(CircleMember, member_id)
     if member is None or member.circle_id != circle.id or not member.is_current():

@@ -226,7 +226,7 @@ def create(circle_id: int):
 
 
 def _mine_clause(user):
-    mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.left_on.is_(None))
+    mine = select(CircleMember.circle_id).where(CircleMember.user_id == user.id, CircleMember.current_clause())
     guest_of = select(SessionGuest.session_id).where(SessionGuest.user_id == user.id)
     attended = select(Attendance.session_id).where(Attendance.user_id == user.id)
     return or_(LiveSession.circle_id.in_(mine), LiveSession.id.in_(guest_of), LiveSession.host_id == user.id,
@@ -246,7 +246,7 @@ def index():
         .order_by(None).order_by(LiveSession.starts_at.desc()).limit(50).options(with_circle)).all()
     schedulable = [c for c in db.session.scalars(select(Circle).where(
         Circle.id.in_(select(CircleMember.circle_id).where(CircleMember.user_id == current_user.id,
-                                                           CircleMember.left_on.is_(None))),
+                                                           CircleMember.current_clause())),
         Circle.archived_at.is_(None)).order_by(Circle.name))
         if authz.can_schedule_session(current_user, c)]
     return render_template("live_sessions/index.html", upcoming=upcoming, recent=recent, schedulable=schedulable)
