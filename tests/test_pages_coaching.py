@@ -118,13 +118,21 @@ def test_coach_and_teacher_complete_a_visit(app, world, in_db):
         assert session.scalar(select(func.count()).select_from(CoachingSynthesis)) == 1
 
 
-def test_a_coach_cannot_plan_with_another_networks_teacher(app, world, in_db):
+def test_a_coach_cannot_plan_with_another_networks_teacher(app, world, in_db, colleague):
     coach = client_for(app, "coach")
-    for teacher in (f"{world.outsider.id}:{world.school_c.id}", f"{world.teacher.id}:{world.school_c.id}", "x"):
-        response = post_form(coach, "/coaching/visits/new", {
+
+    def plan(teacher):
+        return post_form(coach, "/coaching/visits/new", {
             "teacher": teacher, "planned_on": bangkok_today().isoformat(), "focus": "f", "cycle_id": 0},
             page="/coaching/visits/new")
-        assert response.status_code == 422 and "Choose from the list." in response.get_data(as_text=True)
+
+    # Another network's school is unseen: 404, as the API answers (it was a 422 "not a choice" before).
+    for teacher in (f"{world.outsider.id}:{world.school_c.id}", f"{world.teacher.id}:{world.school_c.id}"):
+        assert plan(teacher).status_code == 404, teacher
+    # One the coach sees but not a teacher of that school, and no teacher at all: not a choice of the form.
+    for teacher in (f"{world.teacher2.id}:{world.school_a.id}", "x"):
+        response = plan(teacher)
+        assert response.status_code == 422 and "Choose from the list." in response.get_data(as_text=True), teacher
     # The service refuses too, whatever the form offered.
     with in_db() as session:
         with pytest.raises(coaching.VisitError) as refused:
@@ -137,8 +145,12 @@ def test_a_coach_cannot_plan_with_another_networks_teacher(app, world, in_db):
     # Teachers do not plan visits; the outsider's coordinator cannot reach N1's teachers either.
     assert client_for(app, "teacher").get("/coaching/visits/new").status_code == 403
     assert post_form(client_for(app, "teacher"), "/coaching/visits/new", {
-        "teacher": f"{world.teacher2.id}:{world.school_b.id}", "planned_on": bangkok_today().isoformat(),
+        "teacher": f"{colleague}:{world.school_a.id}", "planned_on": bangkok_today().isoformat(),
         "focus": "f"}, page="/").status_code == 403
+    # Someone she does not even see is 404 first, as the API answers.
+    assert post_form(client_for(app, "teacher"), "/coaching/visits/new", {
+        "teacher": f"{world.teacher2.id}:{world.school_b.id}", "planned_on": bangkok_today().isoformat(),
+        "focus": "f"}, page="/").status_code == 404
     assert visits(in_db) == []
 
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
-from plc.authz.base import _authenticated, _memberships, access, is_admin
+from plc.authz.base import _authenticated, _memberships, access
 from plc.authz.circles import _current_circle_ids, can_manage_circle, can_view_circle
-from plc.authz.coaching import can_coach
 from plc.authz.people import can_manage_user, can_view_user
 from plc.database import execute_core
 from plc.extensions import db
 from plc.i18n import bangkok_today
-from plc.models import Circle, CircleMember, CoachingVisit, Role, User
+from plc.models import Circle, CircleMember, Role, User
 from plc.models.live_sessions import LiveSession, Notification, SessionGuest, SessionState
 
 # The circle's current members, invited guests and the host attend; whoever may see the circle
@@ -118,38 +117,6 @@ def can_read_notification(user, note) -> bool:
 def can_view_ledger(user, teacher) -> bool:
     """A teacher's PLC-hours ledger: the teacher, and those who manage them."""
     return _authenticated(user) and (user.id == teacher.id or can_manage_user(user, teacher))
-
-
-COACHING_ROLES = {Role.COACH, Role.SUPERVISOR, Role.DIRECTOR}
-
-
-def can_plan_visits(user) -> bool:
-    """Whether the user holds a role that coaches anyone (the teacher still has to pass can_coach)."""
-    return _authenticated(user) and (is_admin(user) or any(Role(m.role) in COACHING_ROLES
-                                                           for m in _memberships(user)))
-
-
-def can_use_coaching(user) -> bool:
-    """Whom the main menu offers the coaching pages: those who coach or oversee visits, and
-    teachers who have been visited."""
-
-    if not _authenticated(user):
-        return False
-    if is_admin(user) or any(Role(m.role) in COACHING_ROLES | {Role.COORDINATOR} for m in _memberships(user)):
-        return True
-    return db.session.scalar(select(CoachingVisit.id).where(CoachingVisit.teacher_id == user.id).limit(1)) is not None
-
-
-def can_record_visit(user, visit) -> bool:
-    """The coach records the observation and the synthesis."""
-    return _authenticated(user) and user.id == visit.coach_id
-
-
-def can_write_synthesis(user, teacher) -> bool:
-    """A coach writes a synthesis about a teacher they may coach in one of the teacher's schools."""
-    if not _authenticated(user) or teacher is None:
-        return False
-    return any(can_coach(user, teacher, m.school) for m in teacher.current_memberships() if m.school_id)
 
 
 # ---------------------------------------------------------------------------- one way in

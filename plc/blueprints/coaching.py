@@ -20,7 +20,7 @@ from plc.forms.coaching import (
 )
 from plc.forms.people import ConfirmForm
 from plc.i18n import AcademicTerm, academic_term, bangkok_today, format_date
-from plc.models import CoachingVisit, Cycle, School, User
+from plc.models import CoachingVisit
 from plc.services import coaching, cycles
 
 bp = Blueprint("coaching", __name__)
@@ -41,15 +41,22 @@ def _previous(term: AcademicTerm) -> AcademicTerm:
     return AcademicTerm(term.year_be, 1) if term.semester == 2 else AcademicTerm(term.year_be - 1, 2)
 
 
-def _visit_or_404(visit_id: int, action: str) -> CoachingVisit:
-    visit = db.session.get(CoachingVisit, visit_id)
-    authz.require_view(current_user, visit is not None and authz.can_view_visit(current_user, visit), action, visit)
-    return visit
+def _int(value) -> int | None:
+    raw = (value or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return _int(request.args.get(name))
+
+
+def _posted_plan() -> tuple[int, int, int | None] | None:
+    """The teacher, school and cycle a posted visit form names (``teacher`` is ``teacher_id:school_id``)."""
+    teacher, _sep, school = (request.form.get("teacher") or "").partition(":")
+    teacher_id, school_id = _int(teacher), _int(school)
+    if teacher_id is None or school_id is None:
+        return None
+    return teacher_id, school_id, _int(request.form.get("cycle_id")) or None
 
 
 # ---------------------------------------------------------------------------- the calendar
@@ -78,7 +85,10 @@ def index():
 @bp.route("/coaching/visits/new", methods=["GET", "POST"])
 @login_required
 def create():
-    authz.require_manage(current_user, True, authz.can_plan_visits(current_user), "visit.create", None)
+    # What the form names is asked first, as the API asks it: unseen is 404 before "you coach nobody".
+    posted = _posted_plan() if request.method == "POST" else None
+    planned_with = authz.access_visit_plan(current_user, *posted) if posted else None
+    authz.require_manage(current_user, True, authz.can_plan_visits(current_user), "visit.plan", None)
     teachers = coaching.coachable(current_user)
     available_cycles = db.session.scalars(cycles.cycles_query(current_user, status="active").limit(200)).all()
     form = VisitForm(teachers=teachers, cycles=available_cycles)
@@ -89,13 +99,9 @@ def create():
             form.teacher.data = f"{chosen[0][0].id}:{chosen[0][1].id}"
         form.cycle_id.data = _int_arg("cycle_id") or 0
     status = 200
-    if form.validate_on_submit():
-        teacher_id, school_id = form.teacher_ids() or (0, 0)
-        teacher, school = db.session.get(User, teacher_id), db.session.get(School, school_id)
-        cycle = db.session.get(Cycle, form.cycle_id.data) if form.cycle_id.data else None
+    if form.validate_on_submit() and planned_with is not None:  # a valid choice names a teacher
+        teacher, school, cycle = planned_with
         try:
-            if teacher is None or school is None:
-                raise coaching.VisitError({"teacher": [_("Choose the teacher you will visit.")]})
             visit = coaching.plan_visit(current_user, teacher=teacher, school=school,
                                         planned_on=form.planned_on.data, focus=form.focus.data,
                                         observe_what=form.observe_what.data, cycle=cycle)
@@ -137,14 +143,13 @@ def _render_visit(visit: CoachingVisit, *, observation_form=None, reflection_for
 @bp.get("/coaching/visits/<int:visit_id>")
 @login_required
 def show(visit_id: int):
-    return _render_visit(_visit_or_404(visit_id, "visit.view"))
+    return _render_visit(authz.access_visit(current_user, visit_id, "visit.view"))
 
 
 @bp.post("/coaching/visits/<int:visit_id>/observation")
 @login_required
 def record(visit_id: int):
-    visit = _visit_or_404(visit_id, "visit.record")
-    authz.require_manage(current_user, True, authz.can_record_visit(current_user, visit), "visit.record", visit)
+    visit = authz.access_visit(current_user, visit_id, "visit.record")
     form = ObservationForm()
     if form.validate_on_submit():
         try:
@@ -164,8 +169,7 @@ def record(visit_id: int):
 @bp.post("/coaching/visits/<int:visit_id>/reflection")
 @login_required
 def reflect(visit_id: int):
-    visit = _visit_or_404(visit_id, "visit.reflect")
-    authz.require_manage(current_user, True, authz.can_edit_visit(current_user, visit), "visit.reflect", visit)
+    visit = authz.access_visit(current_user, visit_id, "visit.reflect")
     form = VisitReflectionForm()
     if form.validate_on_submit():
         try:
@@ -183,8 +187,7 @@ def reflect(visit_id: int):
 @bp.route("/coaching/visits/<int:visit_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(visit_id: int):
-    visit = _visit_or_404(visit_id, "visit.cancel")
-    authz.require_manage(current_user, True, authz.can_edit_visit(current_user, visit), "visit.cancel", visit)
+    visit = authz.access_visit(current_user, visit_id, "visit.cancel")
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -210,12 +213,10 @@ def cancel(visit_id: int):
 @login_required
 def synthesis(user_id: int):
     """The coach's synthesis (สังเคราะห์ผล) of a semester's visits to one teacher; the teacher reads it."""
-    teacher = db.session.get(User, user_id)
-    can_write = teacher is not None and authz.can_write_synthesis(current_user, teacher)
-    is_self = teacher is not None and teacher.id == current_user.id
-    authz.require_view(current_user, can_write or is_self, "visit.synthesis", teacher)
-    if request.method == "POST":
-        authz.require_manage(current_user, True, can_write, "visit.synthesis", teacher)
+    action = "visit.write_synthesis" if request.method == "POST" else "visit.synthesis"
+    teacher = authz.access_synthesis(current_user, user_id, action)
+    can_write = authz.can_write_synthesis(current_user, teacher)
+    is_self = teacher.id == current_user.id
     term = _term()
     visits = coaching.visits_of_teacher(teacher, term, coach=None if is_self else current_user)
     syntheses = coaching.syntheses_about(teacher, term)
@@ -247,10 +248,7 @@ def synthesis(user_id: int):
 @bp.get("/schools/<int:school_id>/coaching")
 @login_required
 def school_coverage(school_id: int):
-    school = db.session.get(School, school_id)
-    can_see = school is not None and authz.can_view_school(current_user, school)
-    authz.require_manage(current_user, can_see, can_see and authz.can_view_visit_coverage(current_user, school),
-                         "visit.coverage", school)
+    school = authz.access_visit_school(current_user, school_id, "visit.coverage")
     term = _term()
     rows = coaching.coverage(school, term)
     coachable = {r.teacher.id for r in rows if authz.can_coach(current_user, r.teacher, school)}

@@ -75,22 +75,6 @@ def _int(value) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def _reflection_or_404(reflection_id: int, action: str) -> Reflection:
-    reflection = db.session.get(Reflection, reflection_id)
-    authz.require_view(current_user, reflection is not None and authz.can_read_reflection(current_user, reflection),
-                       action, reflection)
-    return reflection
-
-
-def _editable_or_refuse(reflection_id: int, action: str) -> Reflection:
-    """404 for a reflection the user cannot read, 403 for one they read but did not write."""
-    reflection = db.session.get(Reflection, reflection_id)
-    can_read = reflection is not None and authz.can_read_reflection(current_user, reflection)
-    authz.require_manage(current_user, can_read, can_read and authz.can_edit_reflection(current_user, reflection),
-                         action, reflection)
-    return reflection
-
-
 def _writable_cycles(user, keep: Cycle | None = None) -> list[Cycle]:
     """Cycles the user may write reflections in (active first); ``keep`` stays for an existing one."""
     found = [c for c in db.session.scalars(cycles.cycles_query(user)) if authz.can_work_on_cycle(user, c)]
@@ -111,10 +95,16 @@ def _plans(user, cycle: Cycle | None, keep: LessonPlan | None = None) -> list[Le
     return list(found.values())
 
 
-def _build_form(reflection: Reflection | None = None, *, default_cycle_id: int | None = None):
-    """The form with choices for the cycle it is (being) written in; returns (form, cycle, cycles)."""
+def _build_form(action: str, reflection: Reflection | None = None, *, default_cycle_id: int | None = None):
+    """The form with choices for the cycle it is (being) written in; returns (form, cycle, cycles).
+    A posted cycle or lesson plan is refused as the API refuses it (404 unseen, 403 not the user's
+    cycle) before the form is asked whether it is one of its choices."""
+    wanted = None
+    if request.method == "POST":
+        wanted = _int(request.form.get("cycle_id"))
+        authz.check_reflection_links(current_user, reflection, wanted or None,
+                                     _int(request.form.get("lesson_plan_id")) or None, action)
     available = _writable_cycles(current_user, keep=reflection.cycle if reflection else None)
-    wanted = _int(request.form.get("cycle_id")) if request.method == "POST" else None
     wanted = wanted or (reflection.cycle_id if reflection else default_cycle_id)
     cycle = next((c for c in available if c.id == wanted), available[0] if available else None)
     partners = [u for u in reflections.possible_partners(cycle) if u.id != current_user.id] if cycle else []
@@ -262,11 +252,8 @@ def overview():
 def create():
     wanted = _int(request.args.get("cycle_id"))
     if wanted and request.method == "GET":
-        cycle = db.session.get(Cycle, wanted)
-        can_see = cycle is not None and authz.can_view_cycle(current_user, cycle)
-        authz.require_manage(current_user, can_see, can_see and authz.can_work_on_cycle(current_user, cycle),
-                             "reflection.create", cycle)
-    form, cycle, available = _build_form(default_cycle_id=wanted)
+        authz.access_reflection_cycle(current_user, wanted, "reflection.create")
+    form, cycle, available = _build_form("reflection.create", default_cycle_id=wanted)
     if not available:
         return render_template("reflections/no_cycle.html"), 200
     status = 200
@@ -284,14 +271,14 @@ def create():
 @login_required
 def autosave_new():
     """The first autosave of a new reflection creates its draft; later ones go to its own URL."""
-    form, _cycle, _available = _build_form()
+    form, _cycle, _available = _build_form("reflection.create")
     return _autosave_answer(form, _known_draft())
 
 
 @bp.get("/reflections/<int:reflection_id>")
 @login_required
 def show(reflection_id: int):
-    reflection = _reflection_or_404(reflection_id, "reflection.view")
+    reflection = authz.access_reflection(current_user, reflection_id, "reflection.view")
     feedback_form = FeedbackForm(formdata=None) if authz.can_give_feedback(current_user, reflection) else None
     return _render_show(reflection, feedback_form)
 
@@ -307,8 +294,8 @@ def _render_show(reflection: Reflection, feedback_form, status: int = 200):
 @bp.route("/reflections/<int:reflection_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(reflection_id: int):
-    reflection = _editable_or_refuse(reflection_id, "reflection.edit")
-    form, cycle, available = _build_form(reflection)
+    reflection = authz.access_reflection(current_user, reflection_id, "reflection.edit")
+    form, cycle, available = _build_form("reflection.edit", reflection)
     status = 200
     if form.validate_on_submit():
         response = _save(form, reflection)
@@ -323,15 +310,15 @@ def edit(reflection_id: int):
 @bp.post("/reflections/<int:reflection_id>/autosave")
 @login_required
 def autosave(reflection_id: int):
-    reflection = _editable_or_refuse(reflection_id, "reflection.autosave")
-    form, _cycle, _available = _build_form(reflection)
+    reflection = authz.access_reflection(current_user, reflection_id, "reflection.autosave")
+    form, _cycle, _available = _build_form("reflection.autosave", reflection)
     return _autosave_answer(form, reflection)
 
 
 @bp.post("/reflections/<int:reflection_id>/share")
 @login_required
 def share(reflection_id: int):
-    reflection = _editable_or_refuse(reflection_id, "reflection.share")
+    reflection = authz.access_reflection(current_user, reflection_id, "reflection.share")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -353,10 +340,7 @@ def share(reflection_id: int):
 @bp.post("/reflections/<int:reflection_id>/feedback")
 @login_required
 def add_feedback(reflection_id: int):
-    reflection = db.session.get(Reflection, reflection_id)
-    can_read = reflection is not None and authz.can_read_reflection(current_user, reflection)
-    authz.require_manage(current_user, can_read, can_read and authz.can_give_feedback(current_user, reflection),
-                         "reflection.feedback", reflection)
+    reflection = authz.access_reflection(current_user, reflection_id, "reflection.feedback")
     form = FeedbackForm()
     if form.validate_on_submit():
         try:

@@ -13,13 +13,11 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today
-from plc.models import CoachingVisit, Cycle, School, User
+from plc.models import CoachingVisit, School
 from plc.models.coaching import VISIT_STATUSES
 from plc.services import coaching
 
@@ -190,16 +188,6 @@ def dump_term(term: AcademicTerm) -> dict:
     return {"label": str(term), "starts_on": term.starts_on, "ends_on": term.ends_on}
 
 
-def _visible_visit(visit_id: int) -> CoachingVisit:
-    return visible(CoachingVisit, visit_id, authz.can_view_visit, "visit.view")
-
-
-def _editable_visit(visit_id: int, action: str) -> CoachingVisit:
-    visit = _visible_visit(visit_id)
-    require(authz.can_edit_visit(api_user(), visit), action, visit)
-    return visit
-
-
 def _current_term(term: AcademicTerm | None) -> AcademicTerm:
     return term or academic_term(bangkok_today())
 
@@ -225,12 +213,8 @@ def list_visits(args):
 def plan_visit(body):
     """The coach (or supervisor) plans a visit with a teacher: the focus, what to observe, the date."""
     user = api_user()
-    school = visible(School, body["school_id"], authz.can_view_school, "visit.plan")
-    teacher = visible(User, body["teacher_id"], authz.can_view_user, "visit.plan")
-    require(authz.can_plan_visits(user), "visit.plan", teacher)  # 403 as the page answers, audited
-    cycle = None
-    if body["cycle_id"] is not None:
-        cycle = visible(Cycle, body["cycle_id"], authz.can_view_cycle, "visit.plan")
+    teacher, school, cycle = authz.access_visit_plan(user, body["teacher_id"], body["school_id"],
+                                                     body["cycle_id"])
     visit = coaching.plan_visit(user, teacher=teacher, school=school, planned_on=body["planned_on"],
                                 focus=body["focus"], observe_what=body["observe_what"], cycle=cycle)
     db.session.commit()
@@ -242,7 +226,7 @@ def plan_visit(body):
 @errors(blp, 401, 404)
 def get_visit(visit_id: int):
     """One visit: plan, observation notes, both reflections and the follow-up."""
-    return dump_visit(_visible_visit(visit_id))
+    return dump_visit(authz.access_visit(api_user(), visit_id, "visit.view"))
 
 
 @blp.route("/coaching-visits/<int:visit_id>/held", methods=["POST"])
@@ -252,7 +236,7 @@ def get_visit(visit_id: int):
 def record_held(body, visit_id: int):
     """The coach records that the visit took place, with what was observed of the learners."""
     user = api_user()
-    visit = _editable_visit(visit_id, "visit.record")
+    visit = authz.access_visit(user, visit_id, "visit.record")
     coaching.record_held(user, visit, **body)
     db.session.commit()
     return dump_visit(visit)
@@ -265,7 +249,7 @@ def record_held(body, visit_id: int):
 def reflect_on_visit(body, visit_id: int):
     """The coach's or the teacher's post-visit reflection (whoever calls)."""
     user = api_user()
-    visit = _editable_visit(visit_id, "visit.reflect")
+    visit = authz.access_visit(user, visit_id, "visit.reflect")
     coaching.reflect(user, visit, body["text"])
     db.session.commit()
     return dump_visit(visit)
@@ -277,7 +261,7 @@ def reflect_on_visit(body, visit_id: int):
 def cancel_visit(visit_id: int):
     """Cancel a planned visit (the coach or the teacher)."""
     user = api_user()
-    visit = _editable_visit(visit_id, "visit.cancel")
+    visit = authz.access_visit(user, visit_id, "visit.cancel")
     coaching.cancel(user, visit)
     db.session.commit()
     return dump_visit(visit)
@@ -305,8 +289,7 @@ def coaching_calendar(args):
 def visit_coverage(args, school_id: int):
     """Every current teacher of the school with the visits they had in the term: who had none."""
     user = api_user()
-    school = visible(School, school_id, authz.can_view_school, "school.visit_coverage")
-    require(authz.can_view_visit_coverage(user, school), "school.visit_coverage", school)
+    school = authz.access_visit_school(user, school_id, "visit.coverage")
     term = _current_term(args["term"])
     rows = coaching.coverage(school, term)
     return {"school": _school(school), "term": dump_term(term),

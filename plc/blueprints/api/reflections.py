@@ -12,12 +12,10 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
 from plc.extensions import db
-from plc.models import Cycle, LessonPlan, Reflection
+from plc.models import Reflection
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.services import reflections
 from plc.services.reflections import ReflectionInput
@@ -164,24 +162,6 @@ def dump_feedback(feedback) -> dict:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _readable(reflection_id: int) -> Reflection:
-    """The reflection if the caller may read its text; otherwise 404, as if it did not exist."""
-    return visible(Reflection, reflection_id, authz.can_read_reflection, "reflection.view")
-
-
-def _check_named(body: dict, reflection: Reflection | None, action: str) -> None:
-    """A cycle or lesson plan named in the body: unseen or missing is 404; a cycle seen but not the
-    caller's to work on is 403."""
-    user = api_user()
-    cycle_id = body.get("cycle_id")
-    if cycle_id is not None and (reflection is None or cycle_id != reflection.cycle_id):
-        cycle = visible(Cycle, cycle_id, authz.can_view_cycle, action)
-        require(authz.can_work_on_cycle(user, cycle), action, cycle)
-    plan_id = body.get("lesson_plan_id")
-    if plan_id is not None and (reflection is None or plan_id != reflection.lesson_plan_id):
-        visible(LessonPlan, plan_id, authz.can_view_plan, action)
-
-
 def _input(body: dict, reflection: Reflection | None = None) -> ReflectionInput:
     if reflection is None:
         return ReflectionInput(**{name: body[name] for name in INPUT_FIELDS})
@@ -210,7 +190,7 @@ def list_reflections(args):
 def create_reflection(body):
     """Start a draft (only the author sees it until it is shared)."""
     user = api_user()
-    _check_named(body, None, "reflection.create")
+    authz.check_reflection_links(user, None, body["cycle_id"], body["lesson_plan_id"], "reflection.create")
     reflection = reflections.save_draft(user, _input(body))
     db.session.commit()
     return dump_reflection(reflection)
@@ -221,7 +201,7 @@ def create_reflection(body):
 @errors(blp, 401, 404)
 def get_reflection(reflection_id: int):
     """One reflection, if the caller may read it (404 otherwise, whoever asks)."""
-    return dump_reflection(_readable(reflection_id))
+    return dump_reflection(authz.access_reflection(api_user(), reflection_id, "reflection.view"))
 
 
 @blp.route("/reflections/<int:reflection_id>", methods=["PATCH"])
@@ -231,9 +211,9 @@ def get_reflection(reflection_id: int):
 def update_reflection(body, reflection_id: int):
     """Save changes (the author; also what autosave sends). Only the fields sent change."""
     user = api_user()
-    reflection = _readable(reflection_id)
-    require(authz.can_edit_reflection(user, reflection), "reflection.edit", reflection)
-    _check_named(body, reflection, "reflection.edit")
+    reflection = authz.access_reflection(user, reflection_id, "reflection.edit")
+    authz.check_reflection_links(user, reflection, body.get("cycle_id"), body.get("lesson_plan_id"),
+                                 "reflection.edit")
     reflections.save_draft(user, _input(body, reflection), reflection)
     db.session.commit()
     return dump_reflection(reflection)
@@ -245,8 +225,7 @@ def update_reflection(body, reflection_id: int):
 def share_reflection(reflection_id: int):
     """Make the reflection visible to its pair or circle (a private one stays the author's)."""
     user = api_user()
-    reflection = _readable(reflection_id)
-    require(authz.can_edit_reflection(user, reflection), "reflection.share", reflection)
+    reflection = authz.access_reflection(user, reflection_id, "reflection.share")
     reflections.share(user, reflection)
     db.session.commit()
     return dump_reflection(reflection)
@@ -257,7 +236,8 @@ def share_reflection(reflection_id: int):
 @errors(blp, 401, 404)
 def list_feedback(reflection_id: int):
     """The feedback thread, oldest first."""
-    return [dump_feedback(f) for f in _readable(reflection_id).feedback]
+    reflection = authz.access_reflection(api_user(), reflection_id, "reflection.view")
+    return [dump_feedback(f) for f in reflection.feedback]
 
 
 @blp.route("/reflections/<int:reflection_id>/feedback", methods=["POST"])
@@ -267,8 +247,7 @@ def list_feedback(reflection_id: int):
 def add_feedback(body, reflection_id: int):
     """Answer in the feedback thread (the coach, the pair, the circle, or the author)."""
     user = api_user()
-    reflection = _readable(reflection_id)
-    require(authz.can_give_feedback(user, reflection), "reflection.feedback", reflection)
+    reflection = authz.access_reflection(user, reflection_id, "reflection.feedback")
     feedback = reflections.add_feedback(user, reflection, body["body_md"])
     db.session.commit()
     return dump_feedback(feedback)
@@ -279,5 +258,5 @@ def add_feedback(body, reflection_id: int):
 @errors(blp, 401, 404)
 def reflection_count(cycle_id: int):
     """How many shared reflections a cycle has: for anyone who may see the cycle; never their text."""
-    cycle = visible(Cycle, cycle_id, authz.can_count_reflections, "reflection.count")
+    cycle = authz.access_reflection_count(api_user(), cycle_id, "reflection.count")
     return {"cycle_id": cycle.id, "count": reflections.counts_by_cycle([cycle.id]).get(cycle.id, 0)}
