@@ -8,13 +8,13 @@ from plc.authz.base import (
     AREA_STAFF,
     NETWORK_STAFF,
     _authenticated,
+    access,
     deny_unseen,
     is_admin,
     managed_school_ids,
     member_area_office_ids,
     member_network_ids,
     member_school_ids,
-    require_manage,
     school_ids_of_networks,
 )
 from plc.authz.people import can_view_area_office, can_view_network, can_view_school
@@ -80,22 +80,24 @@ def can_use_dashboards(user) -> bool:
         or member_area_office_ids(user, AREA_STAFF)))
 
 
-def access_dashboard(user, kind: str, object_id: int | None = None):
-    """Loads the subject of a dashboard (a Network, School or AreaOffice; None for the programme)
-    and checks that the user may read it, for the pages, their downloads and the API alike: a
-    subject the user cannot see answers 404, one they see but may not review, 403 (audited)."""
-    action = f"dashboard.{kind}"
-    if kind == "programme":
+# Each dashboard's subject, who sees it and who reviews its figures; the action names are the audited
+# ones. The programme's has no subject: admins only, anyone else 404.
+DASHBOARD_ACTIONS = {
+    "dashboard.programme": None,
+    "dashboard.network": (Network, can_view_network, can_view_network_dashboard),
+    "dashboard.school": (School, can_view_school, can_view_school_dashboard),
+    "dashboard.area_office": (AreaOffice, can_view_area_office, can_view_area_dashboard),
+}
+
+
+def access_dashboard(user, object_id: int | None, action: str, *, options=()):
+    """The subject of a dashboard (a Network, School or AreaOffice; None for the programme), for the
+    pages, their downloads and the API alike: a subject the user cannot see answers 404, one they see
+    but may not review, 403 (audited)."""
+    subject = DASHBOARD_ACTIONS[action]
+    if subject is None:
         if not can_view_programme_dashboard(user):
             deny_unseen(user, action)
         return None
-    model, may_see, may_review = {
-        "network": (Network, can_view_network, can_view_network_dashboard),
-        "school": (School, can_view_school, can_view_school_dashboard),
-        "area_office": (AreaOffice, can_view_area_office, can_view_area_dashboard),
-    }[kind]
-    subject = db.session.get(model, object_id) if object_id is not None else None
-    if subject is None:
-        deny_unseen(user, action)
-    require_manage(user, may_see(user, subject), may_review(user, subject), action, subject)
-    return subject
+    model, view, review = subject
+    return access(user, model, object_id, action, view=view, do=review, options=options)

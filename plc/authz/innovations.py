@@ -7,6 +7,8 @@ from sqlalchemy import or_, select
 from plc.authz.base import (
     NETWORK_STAFF,
     _authenticated,
+    access,
+    deny_unseen,
     is_admin,
     member_network_ids,
     member_school_ids,
@@ -15,7 +17,8 @@ from plc.authz.base import (
     visible_network_ids,
 )
 from plc.authz.goals import can_draft_goal
-from plc.models import Innovation, Network, Role, School
+from plc.authz.people import can_view_network, can_view_school
+from plc.models import Innovation, InnovationVersion, Network, Role, School
 
 
 def can_view_innovation(user, innovation) -> bool:
@@ -72,3 +75,37 @@ def can_edit_innovation(user, innovation) -> bool:
         return innovation.owner_network_id in member_network_ids(user, {Role.COORDINATOR}) or (
             innovation.created_by_id == user.id and innovation.owner_network_id in member_network_ids(user))
     return False
+
+
+# ---------------------------------------------------------------------------- one way in
+
+# What each action on an innovation needs beyond seeing it; the action names are the audited ones.
+INNOVATION_ACTIONS = {"innovation.view": None, "innovation.edit": can_edit_innovation}
+
+# The school or network a new innovation is to belong to.
+INNOVATION_OWNER_ACTIONS = {"innovation.create": can_create_innovation}
+
+
+def access_innovation(user, innovation_id: int | None, action: str, *, options=()) -> Innovation:
+    """The innovation, for the pages and the API alike: 404 unseen or missing, 403 seen but not allowed."""
+    return access(user, Innovation, innovation_id, action, view=can_view_innovation, do=INNOVATION_ACTIONS[action],
+                  options=options)
+
+
+def access_innovation_version(user, innovation_id: int | None, number: int, *, options=()) -> InnovationVersion:
+    """Version ``number`` of an innovation the user may see; a number it never had is 404, like the
+    innovation itself (not audited: nothing exists to protect)."""
+    innovation = access_innovation(user, innovation_id, "innovation.view", options=options)
+    version = next((v for v in innovation.versions if v.number == number), None)
+    if version is None:
+        deny_unseen(user, "innovation.version")
+    return version
+
+
+def access_innovation_owner(user, school_id: int | None, network_id: int | None, action: str) -> School | Network:
+    """The school (or else the network) a new innovation is to belong to, refused (404, 403) under
+    the innovation's action."""
+    do = INNOVATION_OWNER_ACTIONS[action]
+    if school_id is not None:
+        return access(user, School, school_id, action, view=can_view_school, do=do)
+    return access(user, Network, network_id, action, view=can_view_network, do=do)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from plc.authz.base import (
     _authenticated,
     _within,
+    access,
     is_admin,
     managed_network_ids,
     managed_school_ids,
@@ -133,5 +134,72 @@ def can_disable_user(user, other: User) -> bool:
     return can_manage_user(user, other)
 
 
+def can_reinvite_user(user, other: User) -> bool:
+    """A new invitation link goes to someone the user manages who has not set a password yet."""
+    return can_manage_user(user, other) and not other.has_password
+
+
+def can_view_membership(user, membership: Membership) -> bool:
+    return can_view_user(user, membership.user)
+
+
 def can_view_audit_log(user) -> bool:
     return is_admin(user)
+
+
+# ---------------------------------------------------------------------------- one way in
+
+# What each action needs beyond seeing the network, school, area office or person; the action names
+# are the audited ones.
+NETWORK_ACTIONS = {"network.view": None}
+SCHOOL_ACTIONS = {"school.view": None}
+AREA_OFFICE_ACTIONS = {"area_office.view": None}
+USER_ACTIONS = {
+    "user.view": None,
+    "user.reinvite": can_reinvite_user,
+    "user.disable": can_disable_user,
+    "membership.grant": can_manage_user,
+}
+MEMBERSHIP_ACTIONS = {"membership.end": can_end_membership}
+
+# A school's staff list is refused as unseen (404) to those who see the school but not its staff; a
+# disabled account, to everyone who does not manage it.
+SCHOOL_MEMBERS_ACTIONS = {"school.members": None}
+MANAGED_USER_ACTIONS = {"user.enable": None}
+
+
+def access_network(user, network_id: int | None, action: str, *, options=()) -> Network:
+    """The network, for the pages and the API alike: 404 unseen or missing."""
+    return access(user, Network, network_id, action, view=can_view_network, do=NETWORK_ACTIONS[action],
+                  options=options)
+
+
+def access_school(user, school_id: int | None, action: str, *, options=()) -> School:
+    return access(user, School, school_id, action, view=can_view_school, do=SCHOOL_ACTIONS[action], options=options)
+
+
+def access_school_members(user, school_id: int | None, action: str, *, options=()) -> School:
+    """The school whose current staff are asked for: 404 for whoever may not read them."""
+    return access(user, School, school_id, action, view=can_view_school_members, do=SCHOOL_MEMBERS_ACTIONS[action],
+                  options=options)
+
+
+def access_area_office(user, area_office_id: int | None, action: str, *, options=()) -> AreaOffice:
+    return access(user, AreaOffice, area_office_id, action, view=can_view_area_office,
+                  do=AREA_OFFICE_ACTIONS[action], options=options)
+
+
+def access_user(user, user_id: int | None, action: str, *, options=()) -> User:
+    """The person, for the pages and the API alike: 404 unseen or missing, 403 seen but not allowed."""
+    return access(user, User, user_id, action, view=can_view_user, do=USER_ACTIONS[action], options=options)
+
+
+def access_managed_user(user, user_id: int | None, action: str, *, options=()) -> User:
+    return access(user, User, user_id, action, view=can_manage_user, do=MANAGED_USER_ACTIONS[action],
+                  options=options)
+
+
+def access_membership(user, membership_id: int | None, action: str, *, options=()) -> Membership:
+    """A role someone holds, seen by whoever sees the person; ended by whoever may grant it."""
+    return access(user, Membership, membership_id, action, view=can_view_membership, do=MEMBERSHIP_ACTIONS[action],
+                  options=options)

@@ -66,7 +66,7 @@ def requested_stuck_weeks() -> int:
 
 def load(kind: str, object_id: int | None) -> tuple[object, dashboards.Dashboard]:
     """The dashboard's subject (checked in ``authz.access_dashboard``) and its figures."""
-    subject = authz.access_dashboard(current_user, kind, object_id)
+    subject = authz.access_dashboard(current_user, object_id, f"dashboard.{kind}")
     period = requested_period()
     scope = dashboards.scope_for(kind, subject, authz.dashboard_named_school_ids(current_user))
     return subject, dashboards.cached_build(scope, period, stuck_weeks=requested_stuck_weeks())

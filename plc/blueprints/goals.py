@@ -40,19 +40,6 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def _goal_or_404(goal_id: int, action: str) -> SchoolGoal:
-    goal = db.session.get(SchoolGoal, goal_id)
-    authz.require_view(current_user, goal is not None and authz.can_view_goal(current_user, goal), action, goal)
-    return goal
-
-
-def _network_or_404(network_id: int, action: str) -> Network:
-    network = db.session.get(Network, network_id)
-    authz.require_view(current_user, network is not None and authz.can_view_network(current_user, network),
-                       action, network)
-    return network
-
-
 def focus_groups() -> list[tuple[str, str, list[FocusArea]]]:
     """(taxonomy, heading, areas) for the grouped focus-area checkboxes."""
     areas = db.session.scalars(select(FocusArea).order_by(FocusArea.taxonomy, FocusArea.position, FocusArea.id))
@@ -119,9 +106,7 @@ def create():
     schools = _draftable_schools()
     wanted = _int_arg("school")
     if wanted is not None:
-        school = db.session.get(School, wanted)
-        authz.require_manage(current_user, school is not None and authz.can_view_school(current_user, school),
-                             school is not None and authz.can_draft_goal(current_user, school), "goal.create", school)
+        authz.access_goal_school(current_user, wanted, "goal.create")
     if not schools:
         authz.deny_forbidden(current_user, "goal.create")
     form = GoalForm()
@@ -135,7 +120,7 @@ def create():
             form.school_id.data = wanted
     status = 200
     if form.validate_on_submit():
-        school = db.session.get(School, form.school_id.data)
+        school = authz.access_goal_school(current_user, form.school_id.data, "goal.create")
         try:
             goal = goals.create_school_goal(current_user, school, _goal_input(form))
         except goals.GoalError as error:
@@ -154,9 +139,10 @@ def create():
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(goal_id: int):
-    goal = _goal_or_404(goal_id, "goal.edit")
-    authz.require_manage(current_user, True, authz.can_edit_goal(current_user, goal), "goal.edit", goal)
+    goal = authz.access_goal(current_user, goal_id, "goal.edit")
     if goal.status != "draft":
+        if goal.school_id is not None:  # a school's goal stays as its director approved it
+            authz.deny_forbidden(current_user, "goal.edit", goal)
         flash(_("Only a draft goal can be edited. Approved goals stay as they were approved."), "error")
         return redirect(url_for("goals.show", goal_id=goal.id))
     form = GoalForm(obj=goal if request.method == "GET" else None)
@@ -188,7 +174,7 @@ def edit(goal_id: int):
 @bp.get("/goals/<int:goal_id>")
 @login_required
 def show(goal_id: int):
-    goal = _goal_or_404(goal_id, "goal.view")
+    goal = authz.access_goal(current_user, goal_id, "goal.view")
     cycles = [c for c in db.session.scalars(
         select(Cycle).join(cycle_goal, cycle_goal.c.cycle_id == Cycle.id).where(cycle_goal.c.goal_id == goal.id)
         .order_by(Cycle.created_at.desc())) if authz.can_view_cycle(current_user, c)]
@@ -204,8 +190,7 @@ def show(goal_id: int):
 @bp.post("/goals/<int:goal_id>/status")
 @login_required
 def change_status(goal_id: int):
-    goal = _goal_or_404(goal_id, "goal.status")
-    authz.require_manage(current_user, True, authz.can_approve_goal(current_user, goal), "goal.status", goal)
+    goal = authz.access_goal(current_user, goal_id, "goal.status")
     form = GoalStatusForm()
     if not form.validate_on_submit() or form.action.data not in STATUS_ACTIONS:
         flash(_("The form has expired. Please try again."), "error")
@@ -235,9 +220,7 @@ def change_status(goal_id: int):
 @bp.route("/networks/<int:network_id>/goals/new", methods=["GET", "POST"])
 @login_required
 def publish_core(network_id: int):
-    network = _network_or_404(network_id, "goal.publish_core")
-    authz.require_manage(current_user, True, authz.can_publish_core_goal(current_user, network),
-                         "goal.publish_core", network)
+    network = authz.access_goal_network(current_user, network_id, "goal.publish_core")
     form = GoalForm()
     del form.school_id
     groups = focus_groups()
@@ -265,9 +248,7 @@ def publish_core(network_id: int):
 @bp.get("/networks/<int:network_id>/goals/coverage")
 @login_required
 def coverage(network_id: int):
-    network = _network_or_404(network_id, "goal.coverage")
-    authz.require_manage(current_user, True, authz.can_view_goal_coverage(current_user, network),
-                         "goal.coverage", network)
+    network = authz.access_goal_network(current_user, network_id, "goal.coverage")
     year = _int_arg("year") or current_year()
     if not 2400 <= year <= 2800:
         abort(404)

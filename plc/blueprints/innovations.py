@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
@@ -19,13 +18,6 @@ from plc.models import Innovation, InnovationVersion, Network, School
 from plc.services import innovations, org
 
 bp = Blueprint("innovations", __name__)
-
-
-def _innovation_or_404(innovation_id: int, action: str, options=()) -> Innovation:
-    innovation = db.session.get(Innovation, innovation_id, options=options)
-    authz.require_view(current_user, innovation is not None and authz.can_view_innovation(current_user, innovation),
-                       action, innovation)
-    return innovation
 
 
 def _owner_targets() -> list[tuple[str, str, School | Network]]:
@@ -103,19 +95,16 @@ def create():
 @bp.get("/innovations/<int:innovation_id>")
 @login_required
 def show(innovation_id: int):
-    innovation = _innovation_or_404(innovation_id, "innovation.view", innovations.page_options())
+    innovation = authz.access_innovation(current_user, innovation_id, "innovation.view",
+                                         options=innovations.page_options())
     return _render_version(innovation, innovation.current)
 
 
 @bp.get("/innovations/<int:innovation_id>/versions/<int:number>")
 @login_required
 def version(innovation_id: int, number: int):
-    innovation = _innovation_or_404(innovation_id, "innovation.view", innovations.page_options())
-    chosen = db.session.scalar(select(InnovationVersion).where(
-        InnovationVersion.innovation_id == innovation.id, InnovationVersion.number == number))
-    if chosen is None:
-        authz.deny_unseen(current_user, "innovation.version")
-    return _render_version(innovation, chosen)
+    chosen = authz.access_innovation_version(current_user, innovation_id, number, options=innovations.page_options())
+    return _render_version(chosen.innovation, chosen)
 
 
 def _render_version(innovation: Innovation, shown: InnovationVersion):
@@ -127,9 +116,7 @@ def _render_version(innovation: Innovation, shown: InnovationVersion):
 @bp.route("/innovations/<int:innovation_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(innovation_id: int):
-    innovation = _innovation_or_404(innovation_id, "innovation.edit")
-    authz.require_manage(current_user, True, authz.can_edit_innovation(current_user, innovation),
-                         "innovation.edit", innovation)
+    innovation = authz.access_innovation(current_user, innovation_id, "innovation.edit")
     current = innovation.current
     form = RevisionForm(obj=current if request.method == "GET" else None)
     if request.method == "GET":

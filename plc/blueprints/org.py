@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from plc import authz
 from plc.blueprints._helpers import page_arg, page_size
 from plc.extensions import db
-from plc.models import AreaOffice, Network, School
 from plc.services import org
 
 bp = Blueprint("org", __name__)
@@ -25,9 +24,7 @@ def networks():
 @bp.get("/networks/<int:network_id>")
 @login_required
 def network(network_id: int):
-    network = db.session.get(Network, network_id)
-    authz.require_view(current_user, network is not None and authz.can_view_network(current_user, network),
-                       "network.view", network)
+    network = authz.access_network(current_user, network_id, "network.view")
     schools = db.paginate(org.schools_query(current_user, network_id=network.id), page=page_arg(),
                           per_page=page_size(), error_out=False)
     staff = db.session.scalars(org.current_members_query(network_id=network.id)).all()
@@ -48,9 +45,7 @@ def schools():
 @bp.get("/schools/<int:school_id>")
 @login_required
 def school(school_id: int):
-    school = db.session.get(School, school_id)
-    authz.require_view(current_user, school is not None and authz.can_view_school(current_user, school),
-                       "school.view", school)
+    school = authz.access_school(current_user, school_id, "school.view")
     members = None
     if authz.can_view_school_members(current_user, school):
         members = db.paginate(org.current_members_query(school_id=school.id), page=page_arg(),
@@ -62,9 +57,7 @@ def school(school_id: int):
 @bp.get("/area-offices/<int:area_office_id>")
 @login_required
 def area_office(area_office_id: int):
-    office = db.session.get(AreaOffice, area_office_id)
-    authz.require_view(current_user, office is not None and authz.can_view_area_office(current_user, office),
-                       "area_office.view", office)
+    office = authz.access_area_office(current_user, area_office_id, "area_office.view")
     schools = db.paginate(org.schools_query(current_user, area_office_id=office.id), page=page_arg(),
                           per_page=page_size(), error_out=False)
     return render_template("org/area_office.html", office=office, schools=schools,

@@ -12,18 +12,12 @@ from plc.blueprints._helpers import page_arg, page_size
 from plc.extensions import db
 from plc.forms.people import ConfirmForm, GrantForm, InviteForm
 from plc.labels import ROLE_LABELS
-from plc.models import AreaOffice, Membership, Network, Role, School, User
+from plc.models import AreaOffice, Network, Role, School, User
 from plc.services import accounts, memberships, org
 
 bp = Blueprint("people", __name__)
 
 SCOPE_MODELS = {"school": School, "network": Network, "area_office": AreaOffice}
-
-
-def _visible_user_or_404(user_id: int, action: str, options=()) -> User:
-    user = db.session.get(User, user_id, options=options)
-    authz.require_view(current_user, user is not None and authz.can_view_user(current_user, user), action, user)
-    return user
 
 
 def _grant_targets() -> list[tuple[str, str, list[Role]]]:
@@ -90,7 +84,7 @@ def index():
 @bp.get("/people/<int:user_id>")
 @login_required
 def show(user_id: int):
-    person = _visible_user_or_404(user_id, "user.view", org.person_options())
+    person = authz.access_user(current_user, user_id, "user.view", options=org.person_options())
     grant_form = None
     if authz.can_manage_user(current_user, person):
         grant_form = GrantForm()
@@ -146,9 +140,7 @@ def _show_invitation_link(person: User, token: str):
 @bp.post("/people/<int:user_id>/invitation")
 @login_required
 def reinvite(user_id: int):
-    person = _visible_user_or_404(user_id, "user.reinvite")
-    authz.require_manage(current_user, True, authz.can_manage_user(current_user, person) and not person.has_password,
-                         "user.reinvite", person)
+    person = authz.access_user(current_user, user_id, "user.reinvite")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -161,8 +153,7 @@ def reinvite(user_id: int):
 @bp.post("/people/<int:user_id>/memberships")
 @login_required
 def grant(user_id: int):
-    person = _visible_user_or_404(user_id, "membership.grant")
-    authz.require_manage(current_user, True, authz.can_manage_user(current_user, person), "membership.grant", person)
+    person = authz.access_user(current_user, user_id, "membership.grant")
     form = GrantForm()
     _fill_choices(form)
     if form.validate_on_submit():
@@ -187,10 +178,7 @@ def grant(user_id: int):
 @bp.route("/memberships/<int:membership_id>/end", methods=["GET", "POST"])
 @login_required
 def end_membership(membership_id: int):
-    membership = db.session.get(Membership, membership_id)
-    visible = membership is not None and authz.can_view_user(current_user, membership.user)
-    authz.require_manage(current_user, visible, visible and authz.can_end_membership(current_user, membership),
-                         "membership.end", membership)
+    membership = authz.access_membership(current_user, membership_id, "membership.end")
     form = ConfirmForm()
     if form.validate_on_submit():
         memberships.end(current_user, membership)
@@ -209,8 +197,7 @@ def end_membership(membership_id: int):
 @bp.route("/people/<int:user_id>/disable", methods=["GET", "POST"])
 @login_required
 def disable(user_id: int):
-    person = _visible_user_or_404(user_id, "user.disable")
-    authz.require_manage(current_user, True, authz.can_disable_user(current_user, person), "user.disable", person)
+    person = authz.access_user(current_user, user_id, "user.disable")
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.disable_user(current_user, person)
@@ -227,9 +214,7 @@ def disable(user_id: int):
 @bp.post("/people/<int:user_id>/enable")
 @login_required
 def enable(user_id: int):
-    person = db.session.get(User, user_id)
-    visible = person is not None and authz.can_manage_user(current_user, person)
-    authz.require_view(current_user, visible, "user.enable", person)
+    person = authz.access_managed_user(current_user, user_id, "user.enable")
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.enable_user(current_user, person)

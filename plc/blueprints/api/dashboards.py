@@ -199,7 +199,7 @@ def _network(network) -> dict:
 
 def _answer(kind: str, object_id: int | None, args: dict) -> dict:
     user = api_user()
-    subject = authz.access_dashboard(user, kind, object_id)
+    subject = authz.access_dashboard(user, object_id, f"dashboard.{kind}")
     try:
         period = dashboards.Period.parse(args["term"])
     except ValueError:

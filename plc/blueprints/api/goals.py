@@ -13,8 +13,6 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.schemas import (
     LONG_TEXT,
@@ -222,14 +220,6 @@ def _goal_input(body: dict, goal: SchoolGoal | None = None) -> GoalInput:
                      focus_area_ids=tuple(value("focus_area_ids") or ()))
 
 
-def _visible_goal(goal_id: int) -> SchoolGoal:
-    return visible(SchoolGoal, goal_id, authz.can_view_goal, "goal.view")
-
-
-def _visible_network(network_id: int) -> Network:
-    return visible(Network, network_id, authz.can_view_network, "network.view")
-
-
 # ---------------------------------------------------------------------------- goals
 
 
@@ -251,8 +241,7 @@ def list_goals(args):
 def create_goal(body):
     """Draft a school goal; the school's director approves it."""
     user = api_user()
-    school = visible(School, body["school_id"], authz.can_view_school, "goal.create")
-    require(authz.can_draft_goal(user, school), "goal.create", school)
+    school = authz.access_goal_school(user, body["school_id"], "goal.create")
     goal = goals.create_school_goal(user, school, _goal_input(body))
     db.session.commit()
     return dump_goal_detail(goal)
@@ -263,7 +252,7 @@ def create_goal(body):
 @errors(blp, 401, 404)
 def get_goal(goal_id: int):
     """One goal; for a core goal, also the schools' copies the caller may see."""
-    return dump_goal_detail(_visible_goal(goal_id))
+    return dump_goal_detail(authz.access_goal(api_user(), goal_id, "goal.view"))
 
 
 @blp.route("/goals/<int:goal_id>", methods=["PATCH"])
@@ -273,10 +262,9 @@ def get_goal(goal_id: int):
 def update_goal(body, goal_id: int):
     """Edit a draft; an approved goal stays as it was approved (409)."""
     user = api_user()
-    goal = _visible_goal(goal_id)
+    goal = authz.access_goal(user, goal_id, "goal.edit")
     if goal.status != "draft":
         raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
-    require(authz.can_edit_goal(user, goal), "goal.edit", goal)
     goals.update_goal(user, goal, _goal_input(body, goal))
     db.session.commit()
     return dump_goal_detail(goal)
@@ -290,8 +278,7 @@ def transition_goal(body, goal_id: int):
     """Approve a draft, mark an approved goal achieved or carried over (a draft for the next year
     follows), or reopen it. The school's director decides."""
     user = api_user()
-    goal = _visible_goal(goal_id)
-    require(authz.can_approve_goal(user, goal), f"goal.{body['action']}", goal)
+    goal = authz.access_goal(user, goal_id, "goal.status")
     follow_up = goals.transition(user, goal, body["action"])
     db.session.commit()
     return {"goal": dump_goal_detail(goal), "follow_up": follow_up and dump_goal(follow_up)}
@@ -307,8 +294,7 @@ def transition_goal(body, goal_id: int):
 def publish_core_goal(body, network_id: int):
     """The coordinator publishes a shared goal; every school of the network gets a draft copy."""
     user = api_user()
-    network = _visible_network(network_id)
-    require(authz.can_publish_core_goal(user, network), "goal.publish_core", network)
+    network = authz.access_goal_network(user, network_id, "goal.publish_core")
     template = goals.publish_core_goal(user, network, _goal_input(body))
     db.session.commit()
     return dump_goal_detail(template)
@@ -321,8 +307,7 @@ def publish_core_goal(body, network_id: int):
 def goal_coverage(args, network_id: int):
     """Per school of the network: its goals of the year, each core goal's status, cycles serving them."""
     user = api_user()
-    network = _visible_network(network_id)
-    require(authz.can_view_goal_coverage(user, network), "goal.coverage", network)
+    network = authz.access_goal_network(user, network_id, "goal.coverage")
     year = args["year"] or academic_term(bangkok_today()).year_be
     templates, rows = goals.coverage(network, year)
     return {

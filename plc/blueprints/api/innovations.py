@@ -12,8 +12,6 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
 from plc.blueprints.api.schemas import (
     LONG_TEXT,
@@ -24,7 +22,7 @@ from plc.blueprints.api.schemas import (
     page_schema,
 )
 from plc.extensions import db
-from plc.models import Innovation, InnovationStep, InnovationVersion, Network, School
+from plc.models import Innovation, InnovationStep, InnovationVersion
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import innovations
 from plc.services.innovations import StepInput, VersionInput
@@ -237,10 +235,6 @@ def _version_input(body: dict) -> VersionInput:
                         notes=body.get("notes"), change_note=body.get("change_note"), steps=_steps(body["steps"]))
 
 
-def _visible_innovation(innovation_id: int) -> Innovation:
-    return visible(Innovation, innovation_id, authz.can_view_innovation, "innovation.view")
-
-
 # ---------------------------------------------------------------------------- routes
 
 
@@ -262,11 +256,7 @@ def create_innovation(body):
     """Add a school's or a network's own model, as version 1."""
     user = api_user()
     owner_ids = body["owner"]
-    if owner_ids["school_id"] is not None:
-        owner = visible(School, owner_ids["school_id"], authz.can_view_school, "innovation.create")
-    else:
-        owner = visible(Network, owner_ids["network_id"], authz.can_view_network, "innovation.create")
-    require(authz.can_create_innovation(user, owner), "innovation.create", owner)
+    owner = authz.access_innovation_owner(user, owner_ids["school_id"], owner_ids["network_id"], "innovation.create")
     innovation = innovations.create(user, owner=owner, kind=body["kind"], visibility=body["visibility"],
                                     data=_version_input(body), policy_area=body["policy_area"])
     db.session.commit()
@@ -278,7 +268,7 @@ def create_innovation(body):
 @errors(blp, 401, 404)
 def get_innovation(innovation_id: int):
     """One innovation with its current version's steps (sub-steps nested) and every version."""
-    return dump_innovation_detail(_visible_innovation(innovation_id))
+    return dump_innovation_detail(authz.access_innovation(api_user(), innovation_id, "innovation.view"))
 
 
 @blp.route("/innovations/<int:innovation_id>/versions", methods=["POST"])
@@ -288,8 +278,7 @@ def get_innovation(innovation_id: int):
 def revise_innovation(body, innovation_id: int):
     """Edit an innovation: this adds the next version; cycles keep the version they applied."""
     user = api_user()
-    innovation = _visible_innovation(innovation_id)
-    require(authz.can_edit_innovation(user, innovation), "innovation.edit", innovation)
+    innovation = authz.access_innovation(user, innovation_id, "innovation.edit")
     version = innovations.revise(user, innovation, _version_input(body))
     db.session.commit()
     return dump_version(version)
@@ -300,11 +289,7 @@ def revise_innovation(body, innovation_id: int):
 @errors(blp, 401, 404)
 def get_innovation_version(innovation_id: int, number: int):
     """One version as it was published, with its steps."""
-    innovation = _visible_innovation(innovation_id)
-    version = next((v for v in innovation.versions if v.number == number), None)
-    if version is None:
-        authz.deny_unseen(api_user(), "innovation.version", None)
-    return dump_version(version)
+    return dump_version(authz.access_innovation_version(api_user(), innovation_id, number))
 
 
 @blp.route("/innovations/<int:innovation_id>/usage")
@@ -312,7 +297,7 @@ def get_innovation_version(innovation_id: int, number: int):
 @errors(blp, 401, 404)
 def innovation_usage(innovation_id: int):
     """The cycles (that the caller may see) applying any version, and their schools."""
-    innovation = _visible_innovation(innovation_id)
+    innovation = authz.access_innovation(api_user(), innovation_id, "innovation.view")
     found = innovations.usage(api_user(), innovation)
     own_versions = {v.id for v in innovation.versions}
     return {

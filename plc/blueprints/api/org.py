@@ -46,20 +46,6 @@ def dump_member(membership) -> dict:
     return {"user": dump_brief_user(membership.user), "role": membership.role, "starts_on": membership.starts_on}
 
 
-def _visible_network(network_id: int) -> Network:
-    network = db.session.get(Network, network_id)
-    if network is None or not authz.can_view_network(api_user(), network):
-        authz.deny_unseen(api_user(), "network.view", network)
-    return network
-
-
-def _visible_school(school_id: int) -> School:
-    school = db.session.get(School, school_id)
-    if school is None or not authz.can_view_school(api_user(), school):
-        authz.deny_unseen(api_user(), "school.view", school)
-    return school
-
-
 @blp.route("/networks")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, NetworkPageSchema)
@@ -75,7 +61,7 @@ def list_networks(args):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def get_network(network_id: int):
     """One network with its schools and its network-level staff."""
-    network = _visible_network(network_id)
+    network = authz.access_network(api_user(), network_id, "network.view")
     staff = db.session.scalars(org.current_members_query(network_id=network.id)).all()
     return {**dump_network(network),
             "schools": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en} for s in network.schools],
@@ -97,7 +83,7 @@ def list_schools(args):
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(401, response="UNAUTHORIZED")
 def get_school(school_id: int):
-    return dump_school(_visible_school(school_id))
+    return dump_school(authz.access_school(api_user(), school_id, "school.view"))
 
 
 @blp.route("/schools/<int:school_id>/members")
@@ -107,7 +93,5 @@ def get_school(school_id: int):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def list_school_members(args, school_id: int):
     """Current staff of a school, for those who may see them."""
-    school = _visible_school(school_id)
-    if not authz.can_view_school_members(api_user(), school):
-        authz.deny_unseen(api_user(), "school.members", school)
+    school = authz.access_school_members(api_user(), school_id, "school.members")
     return paginated(org.current_members_query(school_id=school.id), args, dump_member)
