@@ -1,4 +1,5 @@
-"""Real-browser fixtures: a live gunicorn server with demo data, driven by Debian's Chromium.
+"""Real-browser fixtures: the live gunicorn server with demo data (tests/realtime_server.py), driven
+by Debian's Chromium.
 
 The server ALWAYS runs on its own SQLite file, even when DATABASE_URL points the rest of the suite
 at PostgreSQL, so the two CI lanes never share a database. Playwright's own browser downloads are
@@ -9,11 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -21,13 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.catalogues import compile_catalogues
+from tests.realtime_server import DEMO_PASSWORD, AppServer, prepare_instance, server_env
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-DEMO_PASSWORD = "demo-pass-2567"
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 40.0
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -49,30 +43,18 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
 @dataclass
 class LiveServer:
-    url: str
+    """The demo server of the browser journeys (tests/realtime_server.AppServer, the one real-server
+    harness of the suite) and the JSON API calls a journey needs to find its way."""
+
+    server: AppServer
     instance: Path
-    log_path: Path
-    process: subprocess.Popen
     _cache: dict = field(default_factory=dict)
 
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     def api(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
         headers = {"Accept": "application/json"}
@@ -83,7 +65,7 @@ class LiveServer:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310  (127.0.0.1 only)
             return json.loads(response.read() or b"{}")
 
     def school_id(self, name_th: str) -> int:
@@ -101,57 +83,19 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> LiveServer:
-    compile_catalogues()
     instance = tmp_path_factory.mktemp("e2e-instance")
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi:app",
-        "PLC_INSTANCE_PATH": str(instance),
-        "PLC_PROFILE": "embedded",
-        # Always SQLite here, whatever the lane: never share the PostgreSQL test database.
-        "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}",
-        "PLC_LOGIN_LIMIT_ACCOUNT": "100 per minute",
-        "PLC_LOGIN_LIMIT_IP": "1000 per minute",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("REDIS_URL", "SECRET_KEY", "PLC_HTTPS", "TEST_MIGRATIONS_DATABASE_URL"):
-        env.pop(name, None)
-    for args in (["db", "upgrade"], ["seed", "demo"]):
-        done = subprocess.run([_bin("flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120, check=False)
-        assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-
-    port = _free_port()
-    log_path = instance / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [_bin("gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "5", "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", instance=instance, log_path=log_path, process=process)
+    # Always SQLite here, whatever the lane: never share the PostgreSQL test database.
+    env = server_env(instance)
+    prepare_instance(env)
+    server = AppServer(env)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log_tail()}")
-            try:
-                with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
-                    if response.status == 200 and json.loads(response.read()).get("status") == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/healthz did not answer within {SERVER_START_TIMEOUT:.0f}s:\n{server.log_tail()}")
-            time.sleep(0.2)
-        yield server
+        server.start(timeout=SERVER_START_TIMEOUT)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield LiveServer(server=server, instance=instance)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
