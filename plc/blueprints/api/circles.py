@@ -15,10 +15,11 @@ from plc.blueprints.api import (
     require,
     visible,
 )
-from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
 from plc.errors import ApiError
 from plc.extensions import db
-from plc.models import Circle, CircleMeeting, CircleMember, Cycle, Network, School, User
+from plc.models import Circle, CircleMeeting, Cycle, Network, School, User
+from plc.models._types import length_of
 from plc.models.circles import CIRCLE_ROLES, MEETING_MODES, MEETING_PERIODS
 from plc.models.cycles import CYCLE_STATUSES
 from plc.services import circles
@@ -33,14 +34,30 @@ CIRCLE_FIELDS = ("name", "learning_area", "grade_band", "description", "norms", 
 # ---------------------------------------------------------------------------- schemas
 
 
+class ObjectSchema(Schema):
+    """A response schema that serialises a model object (or any object) itself.
+
+    Each field reads the attribute of its name, or the one named by ``attribute=`` (dotted paths follow
+    relationships). A value that is computed for the answer comes instead from the schema's method
+    ``get_<field>(obj)``. Either way the declared field writes the value (dates as ISO 8601, nested
+    schemas applied) and the OpenAPI document describes it with its type.
+    """
+
+    def get_attribute(self, obj, attr, default):
+        getter = getattr(self, f"get_{attr}", None)
+        return getter(obj) if getter is not None else super().get_attribute(obj, attr, default)
+
+
 class CircleScopeSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["school", "network"]))
-    id = fields.Integer(required=True)
-    name_th = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True)
+    """Read from the circle: its school or its network."""
+
+    kind = fields.String(required=True, attribute="scope_kind", validate=validate.OneOf(["school", "network"]))
+    id = fields.Integer(required=True, attribute="scope.id")
+    name_th = fields.String(required=True, attribute="scope.name_th")
+    name_en = fields.String(allow_none=True, required=True, attribute="scope.name_en")
 
 
-class CircleSchema(Schema):
+class CircleSchema(ObjectSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     scope = fields.Nested(CircleScopeSchema, required=True)
@@ -54,13 +71,20 @@ class CircleSchema(Schema):
     member_count = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
 
+    def get_scope(self, circle: Circle) -> Circle:
+        return circle  # CircleScopeSchema reads the circle's school or network
+
+    def get_member_count(self, circle: Circle) -> int:
+        return len(circle.current_members())
+
 
 class CircleMemberSchema(Schema):
     user = fields.Nested(PersonSchema, required=True)
     role = fields.String(required=True, validate=validate.OneOf(CIRCLE_ROLES))
     joined_on = fields.Date(required=True)
     left_on = fields.Date(allow_none=True, required=True, metadata={"description": "first day no longer a member"})
-    accepted_norms = fields.Boolean(required=True, metadata={"description": "accepted the current norms"})
+    accepted_norms = fields.Boolean(required=True, attribute="has_accepted_norms",
+                                    metadata={"description": "accepted the current norms"})
     accepted_norms_version = fields.Integer(allow_none=True, required=True)
     accepted_norms_at = fields.DateTime(allow_none=True, required=True)
 
@@ -109,6 +133,23 @@ class CircleDetailSchema(CircleSchema):
     cycles = fields.List(fields.Nested(CircleCycleSchema), required=True)
     permissions = fields.Nested(CirclePermissionsSchema, required=True)
 
+    def get_members(self, circle: Circle) -> list:
+        return circle.current_members()
+
+    def get_former_members(self, circle: Circle) -> list:
+        current = circle.current_members()
+        return [m for m in circle.members if m not in current]
+
+    def get_meeting_rule(self, circle: Circle) -> list:
+        return circles.meeting_rule(circle)
+
+    def get_meetings(self, circle: Circle) -> list:
+        return list(reversed(circle.meetings))  # newest first
+
+    def get_permissions(self, circle: Circle) -> dict:
+        user = api_user()
+        return {"manage": authz.can_manage_circle(user, circle), "work": authz.can_work_in_circle(user, circle)}
+
 
 class CircleQueryArgsSchema(PageArgsSchema):
     school_id = fields.Integer(load_default=None)
@@ -119,11 +160,12 @@ class CircleQueryArgsSchema(PageArgsSchema):
 class CircleUpdateSchema(Schema):
     """Only the fields sent change. New norms ask every member to accept them again."""
 
-    name = fields.String(validate=validate.Length(max=200))
-    learning_area = fields.String(allow_none=True, validate=validate.Length(max=120))
-    grade_band = fields.String(allow_none=True, validate=validate.Length(max=60))
-    description = fields.String(allow_none=True, validate=LONG_TEXT)
-    norms = fields.String(allow_none=True, validate=LONG_TEXT)
+    name = fields.String(validate=validate.Length(max=length_of(Circle.name)))
+    learning_area = fields.String(allow_none=True,
+                                  validate=validate.Length(max=length_of(Circle.learning_area)))
+    grade_band = fields.String(allow_none=True, validate=validate.Length(max=length_of(Circle.grade_band)))
+    description = fields.String(allow_none=True, validate=validate.Length(max=length_of(Circle.description)))
+    norms = fields.String(allow_none=True, validate=validate.Length(max=length_of(Circle.norms)))
     meeting_count = fields.Integer(validate=validate.Range(min=1, max=31))
     meeting_period = fields.String(validate=validate.OneOf(MEETING_PERIODS))
 
@@ -131,11 +173,15 @@ class CircleUpdateSchema(Schema):
 class CircleCreateSchema(Schema):
     school_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "a school circle"})
     network_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "or a network circle"})
-    name = fields.String(required=True, validate=validate.Length(max=200))
-    learning_area = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
-    grade_band = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
-    description = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    norms = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    name = fields.String(required=True, validate=validate.Length(max=length_of(Circle.name)))
+    learning_area = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=length_of(Circle.learning_area)))
+    grade_band = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(max=length_of(Circle.grade_band)))
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=length_of(Circle.description)))
+    norms = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(max=length_of(Circle.norms)))
     meeting_count = fields.Integer(required=True, validate=validate.Range(min=1, max=31),
                                    metadata={"description": "meetings required per period"})
     meeting_period = fields.String(required=True, validate=validate.OneOf(MEETING_PERIODS))
@@ -153,9 +199,10 @@ class MemberAddSchema(Schema):
 
 class MeetingCreateSchema(Schema):
     held_on = fields.Date(required=True)
-    title = fields.String(required=True, validate=validate.Length(max=200))
+    title = fields.String(required=True, validate=validate.Length(max=length_of(CircleMeeting.title)))
     mode = fields.String(load_default="onsite", validate=validate.OneOf(MEETING_MODES))
-    notes = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    notes = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(max=length_of(CircleMeeting.notes)))
     minutes = fields.Integer(load_default=None, allow_none=True)
     cycle_id = fields.Integer(load_default=None, allow_none=True,
                               metadata={"description": "a cycle of this circle the meeting belongs to"})
@@ -164,51 +211,7 @@ class MeetingCreateSchema(Schema):
 CirclePageSchema = page_schema(CircleSchema, "CirclePage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def _scope(circle: Circle) -> dict:
-    scope = circle.scope
-    return {"kind": circle.scope_kind, "id": scope.id, "name_th": scope.name_th, "name_en": scope.name_en}
-
-
-def dump_circle(circle: Circle) -> dict:
-    return {
-        "id": circle.id, "name": circle.name, "scope": _scope(circle), "school_id": circle.school_id,
-        "network_id": circle.network_id, "learning_area": circle.learning_area, "grade_band": circle.grade_band,
-        "description": circle.description, "meeting_count": circle.meeting_count,
-        "meeting_period": circle.meeting_period, "member_count": len(circle.current_members()),
-        "created_at": circle.created_at,
-    }
-
-
-def dump_member(member: CircleMember) -> dict:
-    return {"user": dump_person(member.user), "role": member.role, "joined_on": member.joined_on,
-            "left_on": member.left_on, "accepted_norms": member.has_accepted_norms,
-            "accepted_norms_version": member.accepted_norms_version, "accepted_norms_at": member.accepted_norms_at}
-
-
-def dump_meeting(meeting: CircleMeeting) -> dict:
-    return {"id": meeting.id, "circle_id": meeting.circle_id, "cycle_id": meeting.cycle_id,
-            "held_on": meeting.held_on, "title": meeting.title, "mode": meeting.mode, "notes": meeting.notes,
-            "minutes": meeting.minutes, "recorded_by": dump_person(meeting.recorded_by),
-            "created_at": meeting.created_at}
-
-
-def dump_circle_detail(circle: Circle) -> dict:
-    user = api_user()
-    current = circle.current_members()
-    former = [m for m in circle.members if m not in current]
-    return {
-        **dump_circle(circle), "norms": circle.norms, "norms_version": circle.norms_version,
-        "members": [dump_member(m) for m in current], "former_members": [dump_member(m) for m in former],
-        "meeting_rule": [{"label": r.label, "starts_on": r.starts_on, "ends_on": r.ends_on, "held": r.held,
-                          "required": r.required, "status": r.status} for r in circles.meeting_rule(circle)],
-        "meetings": [dump_meeting(m) for m in reversed(circle.meetings)],
-        "cycles": [{"id": c.id, "title": c.title, "status": c.status} for c in circle.cycles],
-        "permissions": {"manage": authz.can_manage_circle(user, circle),
-                        "work": authz.can_work_in_circle(user, circle)},
-    }
+# ---------------------------------------------------------------------------- helpers
 
 
 def _circle_input(body: dict, circle: Circle | None = None) -> CircleInput:
@@ -228,7 +231,7 @@ def list_circles(args):
     """Circles the caller may see: their own, their schools', their networks'."""
     query = circles.circles_query(api_user(), school_id=args["school_id"], network_id=args["network_id"],
                                   mine=args["mine"])
-    return paginated(query, args, dump_circle)
+    return paginated(query, args, lambda circle: circle)  # the page schema serialises each circle
 
 
 @blp.route("/circles", methods=["POST"])
@@ -245,7 +248,7 @@ def create_circle(body):
     require(authz.can_create_circle(user, scope), "circle.create", scope)
     circle = circles.create(user, scope, _circle_input(body))
     db.session.commit()
-    return dump_circle_detail(circle)
+    return circle
 
 
 @blp.route("/circles/<int:circle_id>")
@@ -253,7 +256,7 @@ def create_circle(body):
 @errors(blp, 401, 404)
 def get_circle(circle_id: int):
     """A circle with its members, meetings, cycles and whether it keeps its meeting rule."""
-    return dump_circle_detail(authz.access_circle(api_user(), circle_id, "circle.view"))
+    return authz.access_circle(api_user(), circle_id, "circle.view")
 
 
 @blp.route("/circles/<int:circle_id>", methods=["PATCH"])
@@ -266,7 +269,7 @@ def update_circle(body, circle_id: int):
     circle = authz.access_circle(user, circle_id, "circle.edit")
     circles.update(user, circle, _circle_input(body, circle))
     db.session.commit()
-    return dump_circle_detail(circle)
+    return circle
 
 
 @blp.route("/circles/<int:circle_id>/members", methods=["POST"])
@@ -284,7 +287,7 @@ def add_member(body, circle_id: int):
                        {"user_id": [_("Only staff of the circle's school or network can join it.")]})
     member = circles.add_member(user, circle, person, body["role"])
     db.session.commit()
-    return dump_member(member)
+    return member
 
 
 @blp.route("/circles/<int:circle_id>/members/<int:user_id>", methods=["DELETE"])
@@ -299,7 +302,7 @@ def remove_member(circle_id: int, user_id: int):
         authz.deny_unseen(user, "circle.remove_member", None)
     circles.remove_member(user, circle, member)
     db.session.commit()
-    return dump_member(member)
+    return member
 
 
 @blp.route("/circles/<int:circle_id>/norms/accept", methods=["POST"])
@@ -311,7 +314,7 @@ def accept_norms(circle_id: int):
     circle = authz.access_circle(user, circle_id, "circle.accept_norms")
     member = circles.accept_norms(user, circle)
     db.session.commit()
-    return dump_member(member)
+    return member
 
 
 @blp.route("/circles/<int:circle_id>/meetings", methods=["POST"])
@@ -331,4 +334,4 @@ def record_meeting(body, circle_id: int):
                                      mode=body["mode"], notes=body["notes"], minutes=body["minutes"],
                                      cycle=cycle)
     db.session.commit()
-    return dump_meeting(meeting)
+    return meeting

@@ -3,7 +3,7 @@ lessons learned and the timeline."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,21 +17,28 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
-from plc.blueprints.api.goals import GoalSchema, dump_goal
-from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.blueprints.api.circles import ObjectSchema
+from plc.blueprints.api.goals import GoalSchema
+from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
 from plc.errors import ApiError
 from plc.extensions import db
 from plc.i18n import current_locale
-from plc.models import Cycle, DECheckpoint, InnovationStep, InnovationVersion, OutcomeMeasure
+from plc.models import Cycle, DECheckpoint, InnovationStep, InnovationVersion, LessonsLearned, OutcomeMeasure
+from plc.models._types import length_of
 from plc.models.cycles import CYCLE_STATUSES, DE_STAGES, PHASE_TEMPLATES
 from plc.services import cycles, outcomes, timeline
 from plc.services.cycles import CycleInput, LessonsInput
-from plc.services.outcomes import Aggregate, EffectSize
+from plc.services.outcomes import Aggregate
 
 blp = Blueprint("api_cycles", __name__, url_prefix="", description="PLC cycles")
 blp.before_request(authenticate_request)
 
-LESSON_PARTS = ("results", "picture_of_success", "problems", "conditions", "next_steps")
+
+class AppliedVersion(NamedTuple):
+    """An innovation version as a cycle applies it: with the steps of it the cycle follows."""
+
+    version: InnovationVersion
+    applied_steps: list[InnovationStep]
 
 
 # ---------------------------------------------------------------------------- schemas
@@ -57,7 +64,7 @@ class PhaseSchema(Schema):
                              metadata={"description": "the innovation step this phase follows (innovation template)"})
 
 
-class CycleSchema(Schema):
+class CycleSchema(ObjectSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(CYCLE_STATUSES))
@@ -80,20 +87,23 @@ class AppliedStepSchema(Schema):
 
 
 class AppliedInnovationSchema(Schema):
-    innovation_id = fields.Integer(required=True)
-    version_id = fields.Integer(required=True)
-    version = fields.Integer(required=True, metadata={"description": "the version number the cycle applies"})
-    latest_version = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    name_th = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True)
+    """Read from an AppliedVersion: an innovation version and the steps of it the cycle applies."""
+
+    innovation_id = fields.Integer(required=True, attribute="version.innovation_id")
+    version_id = fields.Integer(required=True, attribute="version.id")
+    version = fields.Integer(required=True, attribute="version.number",
+                             metadata={"description": "the version number the cycle applies"})
+    latest_version = fields.Integer(required=True, attribute="version.innovation.current.number")
+    kind = fields.String(required=True, attribute="version.innovation.kind")
+    name_th = fields.String(required=True, attribute="version.name_th")
+    name_en = fields.String(allow_none=True, required=True, attribute="version.name_en")
     applied_steps = fields.List(fields.Nested(AppliedStepSchema), required=True)
 
 
 class TemplateVersionSchema(Schema):
     innovation_id = fields.Integer(required=True)
-    version_id = fields.Integer(required=True)
-    version = fields.Integer(required=True)
+    version_id = fields.Integer(required=True, attribute="id")
+    version = fields.Integer(required=True, attribute="number")
     name_th = fields.String(required=True)
 
 
@@ -130,7 +140,7 @@ class EffectSizeSchema(Schema):
     interpretation = fields.String(required=True)
 
 
-class OutcomeSchema(Schema):
+class OutcomeSchema(ObjectSchema):
     id = fields.Integer(required=True)
     cycle_id = fields.Integer(required=True)
     measure = fields.String(required=True)
@@ -140,6 +150,15 @@ class OutcomeSchema(Schema):
     effect_size = fields.Nested(EffectSizeSchema, required=True)
     recorded_by = fields.Nested(PersonSchema, allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
+
+    def get_pre(self, outcome: OutcomeMeasure) -> Aggregate:
+        return Aggregate(outcome.pre_n, outcome.pre_mean, outcome.pre_sd)
+
+    def get_post(self, outcome: OutcomeMeasure) -> Aggregate:
+        return Aggregate(outcome.post_n, outcome.post_mean, outcome.post_sd)
+
+    def get_effect_size(self, outcome: OutcomeMeasure) -> dict:
+        return outcomes.effect_of(outcome).as_dict()  # rounded, with the hinge point and the band's words
 
 
 class LessonsSchema(Schema):
@@ -152,12 +171,15 @@ class LessonsSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class TimelineEntrySchema(Schema):
+class TimelineEntrySchema(ObjectSchema):
     when = fields.String(required=True, metadata={"description": "ISO 8601 date or date-time"})
     kind = fields.String(required=True)
     title = fields.String(required=True)
     detail = fields.String(allow_none=True, required=True)
     anchor = fields.String(allow_none=True, required=True)
+
+    def get_when(self, entry: timeline.TimelineEntry) -> str:
+        return entry.when.isoformat()
 
 
 class CyclePermissionsSchema(Schema):
@@ -181,6 +203,16 @@ class CycleDetailSchema(CycleSchema):
     created_by = fields.Nested(PersonSchema, allow_none=True, required=True)
     permissions = fields.Nested(CyclePermissionsSchema, required=True)
 
+    def get_innovations(self, cycle: Cycle) -> list[AppliedVersion]:
+        return [AppliedVersion(version, [s for s in cycle.steps if s.version_id == version.id])
+                for version in cycle.innovation_versions]
+
+    def get_timeline(self, cycle: Cycle) -> list:
+        return timeline.entries(cycle, current_locale())
+
+    def get_permissions(self, cycle: Cycle) -> dict:
+        return {"work": authz.can_work_on_cycle(api_user(), cycle) and not cycle.is_closed}
+
 
 class CycleQueryArgsSchema(PageArgsSchema):
     circle_id = fields.Integer(load_default=None)
@@ -189,8 +221,8 @@ class CycleQueryArgsSchema(PageArgsSchema):
 
 class CycleCreateSchema(Schema):
     circle_id = fields.Integer(required=True)
-    title = fields.String(required=True, validate=validate.Length(max=200))
-    problem = fields.String(required=True, validate=LONG_TEXT)
+    title = fields.String(required=True, validate=validate.Length(max=length_of(Cycle.title)))
+    problem = fields.String(required=True, validate=validate.Length(max=length_of(Cycle.problem)))
     goal_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(max=50),
                            metadata={"description": "at least one goal of the circle's school or network"})
     template = fields.String(required=True, validate=validate.OneOf(PHASE_TEMPLATES))
@@ -198,9 +230,12 @@ class CycleCreateSchema(Schema):
                                          metadata={"description": "with template=innovation: whose steps to follow"})
     innovation_version_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50))
     step_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=200))
-    challenge_issues = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    target_grade = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    challenge_issues = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Length(max=length_of(Cycle.challenge_issues)))
+    target_grade = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=length_of(Cycle.target_grade)))
     target_class_size = fields.Integer(load_default=None, allow_none=True)
+    # target_groups is one JSON column: no column holds one group's size (the service keeps 30 characters).
     target_groups = fields.List(fields.String(validate=validate.Length(max=30)), load_default=list,
                                 validate=validate.Length(max=10), metadata={"example": ["เก่ง", "กลาง", "อ่อน"]})
 
@@ -208,17 +243,22 @@ class CycleCreateSchema(Schema):
 class CheckpointCreateSchema(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(DE_STAGES))
     held_on = fields.Date(load_default=None, allow_none=True)
-    reviewed = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    monitored = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    evaluated = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    changed = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    reviewed = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=length_of(DECheckpoint.reviewed)))
+    monitored = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=length_of(DECheckpoint.monitored)))
+    evaluated = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=length_of(DECheckpoint.evaluated)))
+    changed = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=length_of(DECheckpoint.changed)))
 
 
 class OutcomeCreateSchema(Schema):
-    measure = fields.String(required=True, validate=validate.Length(max=200), error_messages={
-        "required": _l("Name the measure, for example a reading test.")})
-    group = fields.String(required=True, validate=validate.Length(max=60), error_messages={
-        "required": _l("Name the group, for example the whole class or the weaker group.")})
+    measure = fields.String(required=True, validate=validate.Length(max=length_of(OutcomeMeasure.measure)),
+                            error_messages={"required": _l("Name the measure, for example a reading test.")})
+    group = fields.String(required=True, validate=validate.Length(max=length_of(OutcomeMeasure.group)),
+                          error_messages={"required": _l("Name the group, for example the whole class or the "
+                                                         "weaker group.")})
     pre = fields.Nested(AggregateSchema, required=True, error_messages={
         "required": _l("Enter the scores before the cycle (pre-test) as well as after.")})
     post = fields.Nested(AggregateSchema, required=True, error_messages={
@@ -228,88 +268,20 @@ class OutcomeCreateSchema(Schema):
 class CloseSchema(Schema):
     """ถอดบทเรียน: every part is needed to close the cycle."""
 
-    results = fields.String(required=True, validate=LONG_TEXT)
-    picture_of_success = fields.String(required=True, validate=LONG_TEXT)
-    problems = fields.String(required=True, validate=LONG_TEXT)
-    conditions = fields.String(required=True, validate=LONG_TEXT)
-    next_steps = fields.String(required=True, validate=LONG_TEXT)
+    results = fields.String(required=True, validate=validate.Length(max=length_of(LessonsLearned.results)))
+    picture_of_success = fields.String(required=True,
+                                       validate=validate.Length(max=length_of(LessonsLearned.picture_of_success)))
+    problems = fields.String(required=True, validate=validate.Length(max=length_of(LessonsLearned.problems)))
+    conditions = fields.String(required=True,
+                               validate=validate.Length(max=length_of(LessonsLearned.conditions)))
+    next_steps = fields.String(required=True,
+                               validate=validate.Length(max=length_of(LessonsLearned.next_steps)))
 
 
 CyclePageSchema = page_schema(CycleSchema, "CyclePage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def dump_phase(phase) -> dict | None:
-    return phase and {"id": phase.id, "position": phase.position, "key": phase.key, "name_th": phase.name_th,
-                      "name_en": phase.name_en, "state": phase.state, "started_on": phase.started_on,
-                      "ended_on": phase.ended_on, "step_id": phase.step_id}
-
-
-def dump_cycle(cycle: Cycle) -> dict:
-    circle = cycle.circle
-    return {"id": cycle.id, "title": cycle.title, "status": cycle.status, "template": cycle.template,
-            "circle": {"id": circle.id, "name": circle.name, "school_id": circle.school_id,
-                       "network_id": circle.network_id},
-            "current_phase": dump_phase(cycle.current_phase), "created_at": cycle.created_at,
-            "closed_at": cycle.closed_at}
-
-
-def _dump_step(step: InnovationStep) -> dict:
-    return {"id": step.id, "parent_id": step.parent_id, "number": step.number, "position": step.position,
-            "code": step.code, "label_en": step.label_en, "text_th": step.text_th, "text_en": step.text_en}
-
-
-def _dump_applied(cycle: Cycle, version: InnovationVersion) -> dict:
-    innovation = version.innovation
-    return {"innovation_id": innovation.id, "version_id": version.id, "version": version.number,
-            "latest_version": innovation.current.number, "kind": innovation.kind, "name_th": version.name_th,
-            "name_en": version.name_en,
-            "applied_steps": [_dump_step(s) for s in cycle.steps if s.version_id == version.id]}
-
-
-def dump_checkpoint(checkpoint: DECheckpoint) -> dict:
-    return {"id": checkpoint.id, "stage": checkpoint.stage, "held_on": checkpoint.held_on,
-            "reviewed": checkpoint.reviewed, "monitored": checkpoint.monitored, "evaluated": checkpoint.evaluated,
-            "changed": checkpoint.changed, "recorded_by": dump_person(checkpoint.recorded_by),
-            "created_at": checkpoint.created_at}
-
-
-def dump_outcome(outcome: OutcomeMeasure, effect: EffectSize | None = None) -> dict:
-    effect = effect or outcomes.effect_of(outcome)
-    return {"id": outcome.id, "cycle_id": outcome.cycle_id, "measure": outcome.measure, "group": outcome.group,
-            "pre": {"n": outcome.pre_n, "mean": outcome.pre_mean, "sd": outcome.pre_sd},
-            "post": {"n": outcome.post_n, "mean": outcome.post_mean, "sd": outcome.post_sd},
-            "effect_size": effect.as_dict(), "recorded_by": dump_person(outcome.recorded_by),
-            "created_at": outcome.created_at}
-
-
-def _iso(value: date | datetime) -> str:
-    return value.isoformat()
-
-
-def dump_cycle_detail(cycle: Cycle) -> dict:
-    lessons = cycle.lessons
-    template = cycle.template_version
-    return {
-        **dump_cycle(cycle), "problem": cycle.problem, "challenge_issues": cycle.challenge_issues,
-        "target_grade": cycle.target_grade, "target_class_size": cycle.target_class_size,
-        "target_groups": list(cycle.target_groups or []),
-        "template_version": template and {"innovation_id": template.innovation_id, "version_id": template.id,
-                                          "version": template.number, "name_th": template.name_th},
-        "goals": [dump_goal(g) for g in cycle.goals],
-        "innovations": [_dump_applied(cycle, v) for v in cycle.innovation_versions],
-        "phases": [dump_phase(p) for p in cycle.phases],
-        "checkpoints": [dump_checkpoint(c) for c in cycle.checkpoints],
-        "outcomes": [dump_outcome(o) for o in cycle.outcomes],
-        "lessons": lessons and {**{part: getattr(lessons, part) for part in LESSON_PARTS},
-                                "recorded_by": dump_person(lessons.recorded_by), "created_at": lessons.created_at},
-        "timeline": [{"when": _iso(e.when), "kind": e.kind, "title": e.title, "detail": e.detail,
-                      "anchor": e.anchor} for e in timeline.entries(cycle, current_locale())],
-        "created_by": dump_person(cycle.created_by),
-        "permissions": {"work": authz.can_work_on_cycle(api_user(), cycle) and not cycle.is_closed},
-    }
+# ---------------------------------------------------------------------------- helpers
 
 
 def _refuse_closed(cycle: Cycle) -> None:
@@ -328,7 +300,7 @@ def _refuse_closed(cycle: Cycle) -> None:
 def list_cycles(args):
     """Cycles of the circles the caller may see, newest first."""
     query = cycles.cycles_query(api_user(), circle_id=args["circle_id"], status=args["status"])
-    return paginated(query, args, dump_cycle)
+    return paginated(query, args, lambda cycle: cycle)  # the page schema serialises each cycle
 
 
 @blp.route("/cycles", methods=["POST"])
@@ -341,7 +313,7 @@ def create_cycle(body):
     circle = authz.access_circle(user, body.pop("circle_id"), "cycle.create")
     cycle = cycles.create(user, circle, CycleInput(**body))
     db.session.commit()
-    return dump_cycle_detail(cycle)
+    return cycle
 
 
 @blp.route("/cycles/<int:cycle_id>")
@@ -349,7 +321,7 @@ def create_cycle(body):
 @errors(blp, 401, 404)
 def get_cycle(cycle_id: int):
     """The whole cycle: goals, innovations as applied, phases, checkpoints, outcomes, lessons, timeline."""
-    return dump_cycle_detail(authz.access_cycle(api_user(), cycle_id, "cycle.view"))
+    return authz.access_cycle(api_user(), cycle_id, "cycle.view")
 
 
 @blp.route("/cycles/<int:cycle_id>/advance", methods=["POST"])
@@ -362,7 +334,7 @@ def advance_cycle(cycle_id: int):
     _refuse_closed(cycle)
     cycles.advance(user, cycle)
     db.session.commit()
-    return dump_cycle_detail(cycle)
+    return cycle
 
 
 @blp.route("/cycles/<int:cycle_id>/checkpoints", methods=["POST"])
@@ -376,7 +348,7 @@ def add_checkpoint(body, cycle_id: int):
     _refuse_closed(cycle)
     checkpoint = cycles.add_checkpoint(user, cycle, **body)
     db.session.commit()
-    return dump_checkpoint(checkpoint)
+    return checkpoint
 
 
 @blp.route("/cycles/<int:cycle_id>/outcomes", methods=["POST"])
@@ -388,10 +360,10 @@ def add_outcome(body, cycle_id: int):
     user = api_user()
     cycle = authz.access_cycle(user, cycle_id, "cycle.outcome")
     _refuse_closed(cycle)
-    outcome, effect = outcomes.record(user, cycle, measure=body["measure"], group=body["group"],
-                                      pre=Aggregate(**body["pre"]), post=Aggregate(**body["post"]))
+    outcome, _effect = outcomes.record(user, cycle, measure=body["measure"], group=body["group"],
+                                       pre=Aggregate(**body["pre"]), post=Aggregate(**body["post"]))
     db.session.commit()
-    return dump_outcome(outcome, effect)
+    return outcome
 
 
 @blp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
@@ -405,4 +377,4 @@ def close_cycle(body, cycle_id: int):
     _refuse_closed(cycle)
     cycles.close(user, cycle, LessonsInput(**body))
     db.session.commit()
-    return dump_cycle_detail(cycle)
+    return cycle

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm.attributes import set_committed_value
 
 from plc import authz
 from plc.blueprints.api import (
@@ -16,11 +17,11 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
+from plc.blueprints.api.circles import ObjectSchema
 from plc.blueprints.api.schemas import (
     PageArgsSchema,
     PersonSchema,
     SchoolBriefSchema,
-    dump_person,
     page_schema,
 )
 from plc.blueprints.lesson_plans import send_attachment
@@ -34,6 +35,7 @@ from plc.models import (
     LessonPlanRevision,
     User,
 )
+from plc.models._types import length_of
 from plc.models.lesson_plans import COMMENT_KINDS, PLAN_VISIBILITIES
 from plc.services import lesson_plans
 from plc.services.lesson_plans import ALLOWED_TYPES, PlanInput
@@ -62,8 +64,9 @@ class PlanCycleSchema(Schema):
 
 class PlanStepSchema(Schema):
     id = fields.Integer(required=True)
-    innovation_id = fields.Integer(required=True)
-    version = fields.Integer(required=True, metadata={"description": "the innovation version the step belongs to"})
+    innovation_id = fields.Integer(required=True, attribute="version.innovation_id")
+    version = fields.Integer(required=True, attribute="version.number",
+                             metadata={"description": "the innovation version the step belongs to"})
     parent_id = fields.Integer(allow_none=True, required=True)
     code = fields.String(allow_none=True, required=True)
     label_en = fields.String(allow_none=True, required=True)
@@ -71,34 +74,45 @@ class PlanStepSchema(Schema):
     text_en = fields.String(allow_none=True, required=True)
 
 
-class ForkedFromSchema(Schema):
-    """Attribution ("adapted from …"): the revision the plan was copied from."""
+class ForkedFromSchema(ObjectSchema):
+    """Attribution ("adapted from …"): the revision the plan was copied from. Read from that revision."""
 
     plan_id = fields.Integer(required=True)
-    revision = fields.Integer(required=True, metadata={"description": "the revision number that was copied"})
+    revision = fields.Integer(required=True, attribute="number",
+                              metadata={"description": "the revision number that was copied"})
     title = fields.String(required=True, metadata={"description": "the title of that revision"})
-    author = fields.Nested(PersonSchema, allow_none=True, required=True)
+    author = fields.Nested(PersonSchema, allow_none=True, required=True, attribute="plan.author")
     available = fields.Boolean(required=True, metadata={"description": "whether the caller may open the original"})
+
+    def get_available(self, revision: LessonPlanRevision) -> bool:
+        return authz.can_view_plan(api_user(), revision.plan)
 
 
 class ForkSchema(Schema):
-    plan_id = fields.Integer(required=True)
+    """Read from the plan adapted from this one."""
+
+    plan_id = fields.Integer(required=True, attribute="id")
     title = fields.String(required=True)
     author = fields.Nested(PersonSchema, allow_none=True, required=True)
-    revision = fields.Integer(required=True, metadata={"description": "the revision of this plan it was copied from"})
+    revision = fields.Integer(required=True, attribute="forked_from.number",
+                              metadata={"description": "the revision of this plan it was copied from"})
     created_at = fields.DateTime(required=True)
 
 
-class AttachmentSchema(Schema):
+class AttachmentSchema(ObjectSchema):
     id = fields.Integer(required=True)
     plan_id = fields.Integer(required=True)
-    name = fields.String(required=True, metadata={"description": "the file name as uploaded (Thai kept), for display"})
+    name = fields.String(required=True, attribute="original_name",
+                         metadata={"description": "the file name as uploaded (Thai kept), for display"})
     content_type = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "bytes"})
     sha256 = fields.String(required=True)
     uploaded_by = fields.Nested(PersonSchema, allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
     url = fields.String(required=True, metadata={"description": "where to download it (with the same token)"})
+
+    def get_url(self, attachment: Attachment) -> str:
+        return url_for("api_lesson_plans.download_attachment", attachment_id=attachment.id)
 
 
 class PlanPermissionsSchema(Schema):
@@ -108,7 +122,7 @@ class PlanPermissionsSchema(Schema):
     showcase = fields.Boolean(required=True)
 
 
-class PlanSchema(Schema):
+class PlanSchema(ObjectSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     learning_area = fields.String(allow_none=True, required=True)
@@ -124,6 +138,9 @@ class PlanSchema(Schema):
     forked = fields.Boolean(required=True, metadata={"description": "adapted from another plan"})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+
+    def get_forked(self, plan: LessonPlan) -> bool:
+        return plan.forked_from_id is not None
 
 
 class PlanDetailSchema(PlanSchema):
@@ -141,6 +158,20 @@ class PlanDetailSchema(PlanSchema):
     showcased_by = fields.Nested(PersonSchema, allow_none=True, required=True)
     showcased_at = fields.DateTime(allow_none=True, required=True)
     permissions = fields.Nested(PlanPermissionsSchema, required=True)
+
+    def get_forks(self, plan: LessonPlan) -> list[LessonPlan]:
+        return lesson_plans.forks_of(api_user(), plan)
+
+    def get_comment_count(self, plan: LessonPlan) -> int:
+        return sum(c.deleted_at is None for c in plan.comments)
+
+    def get_showcased_by(self, plan: LessonPlan) -> User | None:
+        return db.session.get(User, plan.showcased_by_id) if plan.showcased_by_id else None
+
+    def get_permissions(self, plan: LessonPlan) -> dict:
+        user = api_user()
+        return {"edit": authz.can_edit_plan(user, plan), "comment": authz.can_comment_plan(user, plan),
+                "fork": authz.can_fork_plan(user, plan), "showcase": authz.can_showcase_plan(user, plan)}
 
 
 class RevisionSchema(Schema):
@@ -181,7 +212,10 @@ class RevisionDiffSchema(Schema):
                         metadata={"description": "the title, a blank line, then the markdown, line by line"})
 
 
-class PlanCommentSchema(Schema):
+class PlanCommentSchema(ObjectSchema):
+    """A deleted comment stays in its thread as a tombstone: no text, no author. The views fill each
+    comment's ``replies`` from the plan's comments (``_threads``) rather than a query per comment."""
+
     id = fields.Integer(required=True)
     plan_id = fields.Integer(required=True)
     parent_id = fields.Integer(allow_none=True, required=True)
@@ -194,12 +228,29 @@ class PlanCommentSchema(Schema):
     created_at = fields.DateTime(required=True)
     replies = fields.List(fields.Nested(lambda: PlanCommentSchema()), required=True)
 
+    def get_revision(self, comment: Comment) -> int | None:
+        return comment.revision.number if comment.revision is not None else None
+
+    def get_body_md(self, comment: Comment) -> str:
+        return "" if comment.deleted_at is not None else comment.body_md
+
+    def get_body_html(self, comment: Comment) -> str:
+        return "" if comment.deleted_at is not None else comment.body_html
+
+    def get_author(self, comment: Comment) -> User | None:
+        return None if comment.deleted_at is not None else comment.author
+
+    def get_deleted(self, comment: Comment) -> bool:
+        return comment.deleted_at is not None
+
 
 class PlanQueryArgsSchema(PageArgsSchema):
+    # words searched for, not stored: no column holds this limit
     q = fields.String(load_default=None, validate=validate.Length(max=100),
                       metadata={"description": "words in the title or text"})
-    learning_area = fields.String(load_default=None, validate=validate.Length(max=120))
-    grade = fields.String(load_default=None, validate=validate.Length(max=60))
+    learning_area = fields.String(load_default=None,
+                                  validate=validate.Length(max=length_of(LessonPlan.learning_area)))
+    grade = fields.String(load_default=None, validate=validate.Length(max=length_of(LessonPlan.grade)))
     school_id = fields.Integer(load_default=None)
     cycle_id = fields.Integer(load_default=None)
     showcase = fields.Boolean(load_default=False, metadata={"description": "only good practice"})
@@ -209,23 +260,27 @@ class PlanQueryArgsSchema(PageArgsSchema):
 class PlanUpdateSchema(Schema):
     """Only the fields sent change; a changed title or text becomes a new revision."""
 
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    body_md = fields.String(validate=validate.Length(max=200_000), metadata={"description": "markdown"})
-    learning_area = fields.String(allow_none=True, validate=validate.Length(max=120))
-    grade = fields.String(allow_none=True, validate=validate.Length(max=60))
+    title = fields.String(validate=validate.Length(min=1, max=length_of(LessonPlan.title)))
+    body_md = fields.String(validate=validate.Length(max=length_of(LessonPlan.body_md)),
+                            metadata={"description": "markdown"})
+    learning_area = fields.String(allow_none=True,
+                                  validate=validate.Length(max=length_of(LessonPlan.learning_area)))
+    grade = fields.String(allow_none=True, validate=validate.Length(max=length_of(LessonPlan.grade)))
     duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2400))
     visibility = fields.String(validate=validate.OneOf(PLAN_VISIBILITIES))
     cycle_id = fields.Integer(allow_none=True, metadata={"description": "a cycle of one of the caller's circles"})
     circle_id = fields.Integer(allow_none=True, metadata={"description": "one of the caller's circles"})
     step_ids = fields.List(fields.Integer(), validate=validate.Length(max=100),
                            metadata={"description": "innovation steps the plan applies"})
-    message = fields.String(allow_none=True, validate=validate.Length(max=300),
+    message = fields.String(allow_none=True,
+                            validate=validate.Length(max=length_of(LessonPlanRevision.message)),
                             metadata={"description": "what changed, kept with the revision"})
 
 
 class PlanCreateSchema(PlanUpdateSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    body_md = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200_000),
+    title = fields.String(required=True, validate=validate.Length(min=1, max=length_of(LessonPlan.title)))
+    body_md = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=length_of(LessonPlan.body_md)),
                             metadata={"description": "markdown; left out, the plan starts from the template of "
                                                      "its learning area"})
     visibility = fields.String(load_default="private", validate=validate.OneOf(PLAN_VISIBILITIES))
@@ -241,7 +296,7 @@ class DiffArgsSchema(Schema):
 
 class CommentCreateSchema(Schema):
     kind = fields.String(load_default="note", validate=validate.OneOf(COMMENT_KINDS))
-    body_md = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    body_md = fields.String(required=True, validate=validate.Length(min=1, max=length_of(Comment.body_md)))
     parent_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "the comment answered"})
     revision = fields.Integer(load_default=None, allow_none=True,
                               metadata={"description": "the revision number commented on; by default the latest"})
@@ -259,87 +314,6 @@ class AttachmentUploadSchema(Schema):
 
 
 PlanPageSchema = page_schema(PlanSchema, "LessonPlanPage")
-
-
-# ---------------------------------------------------------------------------- dumping
-
-
-def dump_plan(plan: LessonPlan) -> dict:
-    school = plan.school
-    return {
-        "id": plan.id, "title": plan.title, "learning_area": plan.learning_area, "grade": plan.grade,
-        "duration_minutes": plan.duration_minutes, "visibility": plan.visibility, "showcase": bool(plan.showcase),
-        "author": dump_person(plan.author),
-        "school": school and {"id": school.id, "name_th": school.name_th, "name_en": school.name_en},
-        "circle_id": plan.circle_id, "cycle_id": plan.cycle_id, "revision_count": plan.revision_count,
-        "forked": plan.forked_from_id is not None, "created_at": plan.created_at, "updated_at": plan.updated_at,
-    }
-
-
-def dump_attachment(attachment: Attachment) -> dict:
-    return {"id": attachment.id, "plan_id": attachment.plan_id, "name": attachment.original_name,
-            "content_type": attachment.content_type, "size": attachment.size, "sha256": attachment.sha256,
-            "uploaded_by": dump_person(attachment.uploaded_by), "created_at": attachment.created_at,
-            "url": url_for("api_lesson_plans.download_attachment", attachment_id=attachment.id)}
-
-
-def _dump_forked_from(plan: LessonPlan) -> dict | None:
-    source = plan.forked_from
-    if source is None:
-        return None
-    original = source.plan
-    return {"plan_id": original.id, "revision": source.number, "title": source.title,
-            "author": dump_person(original.author), "available": authz.can_view_plan(api_user(), original)}
-
-
-def dump_plan_detail(plan: LessonPlan) -> dict:
-    user = api_user()
-    revision_numbers = {r.id: r.number for r in plan.revisions}
-    cycle, circle = plan.cycle, plan.circle
-    return {
-        **dump_plan(plan), "body_md": plan.body_md, "body_html": plan.body_html,
-        "circle": circle and {"id": circle.id, "name": circle.name},
-        "cycle": cycle and {"id": cycle.id, "title": cycle.title, "status": cycle.status},
-        "steps": [{"id": s.id, "innovation_id": s.version.innovation_id, "version": s.version.number,
-                   "parent_id": s.parent_id, "code": s.code, "label_en": s.label_en, "text_th": s.text_th,
-                   "text_en": s.text_en} for s in plan.steps],
-        "forked_from": _dump_forked_from(plan),
-        "forks": [{"plan_id": f.id, "title": f.title, "author": dump_person(f.author),
-                   "revision": revision_numbers[f.forked_from_id], "created_at": f.created_at}
-                  for f in lesson_plans.forks_of(user, plan)],
-        "attachments": [dump_attachment(a) for a in plan.attachments],
-        "comment_count": sum(c.deleted_at is None for c in plan.comments),
-        "showcased_by": dump_person(db.session.get(User, plan.showcased_by_id) if plan.showcased_by_id else None),
-        "showcased_at": plan.showcased_at,
-        "permissions": {"edit": authz.can_edit_plan(user, plan), "comment": authz.can_comment_plan(user, plan),
-                        "fork": authz.can_fork_plan(user, plan), "showcase": authz.can_showcase_plan(user, plan)},
-    }
-
-
-def dump_revision(revision: LessonPlanRevision) -> dict:
-    return {"number": revision.number, "title": revision.title, "message": revision.message,
-            "author": dump_person(revision.author), "restored_from": revision.restored_from,
-            "created_at": revision.created_at}
-
-
-def dump_revision_detail(revision: LessonPlanRevision) -> dict:
-    return {**dump_revision(revision), "plan_id": revision.plan_id, "body_md": revision.body_md,
-            "body_html": revision.body_html}
-
-
-def dump_comment(comment: Comment, replies: dict[int | None, list[Comment]] | None = None) -> dict:
-    deleted = comment.deleted_at is not None
-    return {"id": comment.id, "plan_id": comment.plan_id, "parent_id": comment.parent_id,
-            "revision": comment.revision.number if comment.revision is not None else None, "kind": comment.kind,
-            "body_md": "" if deleted else comment.body_md, "body_html": "" if deleted else comment.body_html,
-            "author": None if deleted else dump_person(comment.author), "deleted": deleted,
-            "created_at": comment.created_at,
-            "replies": [dump_comment(reply, replies) for reply in (replies or {}).get(comment.id, [])]}
-
-
-def _saved(plan: LessonPlan, revision: LessonPlanRevision | None) -> dict:
-    return {"plan": dump_plan_detail(plan), "revision_created": revision is not None,
-            "revision": revision and dump_revision(revision)}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -364,11 +338,19 @@ def _plan_input(body: dict, plan: LessonPlan) -> PlanInput:
     return PlanInput(**values, message=body.get("message"))
 
 
-def _comment_tree(plan: LessonPlan) -> list[dict]:
-    children: dict[int | None, list[Comment]] = {}
+def _saved(plan: LessonPlan, revision: LessonPlanRevision | None) -> dict:
+    return {"plan": plan, "revision_created": revision is not None, "revision": revision}
+
+
+def _threads(plan: LessonPlan) -> list[Comment]:
+    """The plan's top-level comments; every comment's ``replies`` is filled from the plan's comments,
+    loaded once, so that serialising the threads asks no query per comment."""
+    replies: dict[int | None, list[Comment]] = {}
     for comment in plan.comments:
-        children.setdefault(comment.parent_id, []).append(comment)
-    return [dump_comment(c, children) for c in children.get(None, [])]
+        replies.setdefault(comment.parent_id, []).append(comment)
+    for comment in plan.comments:
+        set_committed_value(comment, "replies", replies.get(comment.id, []))
+    return replies.get(None, [])
 
 
 # ---------------------------------------------------------------------------- plans
@@ -384,7 +366,7 @@ def list_plans(args):
     query = lesson_plans.plans_query(user, q=args["q"], learning_area=args["learning_area"], grade=args["grade"],
                                      school_id=args["school_id"], cycle_id=args["cycle_id"],
                                      showcase=args["showcase"], author_id=user.id if args["mine"] else None)
-    return paginated(query, args, dump_plan)
+    return paginated(query, args, lambda plan: plan)  # the page schema serialises each plan
 
 
 @blp.route("/lesson-plans", methods=["POST"])
@@ -403,7 +385,7 @@ def create_plan(body):
     plan = lesson_plans.create(user, PlanInput(**{name: body.get(name) for name in PLAN_FIELDS if name in body},
                                                message=body.get("message")))
     db.session.commit()
-    return dump_plan_detail(plan)
+    return plan
 
 
 @blp.route("/lesson-plans/<int:plan_id>")
@@ -411,7 +393,7 @@ def create_plan(body):
 @errors(blp, 401, 404)
 def get_plan(plan_id: int):
     """The plan: markdown and sanitized HTML, steps, lineage both ways, attachments."""
-    return dump_plan_detail(authz.access_plan(api_user(), plan_id, "lesson_plan.view"))
+    return authz.access_plan(api_user(), plan_id, "lesson_plan.view")
 
 
 @blp.route("/lesson-plans/<int:plan_id>", methods=["PATCH"])
@@ -449,7 +431,7 @@ def delete_plan(plan_id: int):
 def list_revisions(plan_id: int):
     """Every revision, newest first."""
     plan = authz.access_plan(api_user(), plan_id, "lesson_plan.history")
-    return [dump_revision(r) for r in reversed(plan.revisions)]
+    return list(reversed(plan.revisions))
 
 
 @blp.route("/lesson-plans/<int:plan_id>/revisions/<int:number>")
@@ -458,7 +440,7 @@ def list_revisions(plan_id: int):
 def get_revision(plan_id: int, number: int):
     """One revision's text as it was saved."""
     plan = authz.access_plan(api_user(), plan_id, "lesson_plan.revision")
-    return dump_revision_detail(lesson_plans.revision_of(plan, number))
+    return lesson_plans.revision_of(plan, number)
 
 
 @blp.route("/lesson-plans/<int:plan_id>/diff")
@@ -476,9 +458,7 @@ def diff_revisions(args, plan_id: int):
     if problems:
         raise ApiError(422, _("There is no such revision."), problems)
     lines = lesson_plans.diff(lesson_plans.revision_of(plan, start), lesson_plans.revision_of(plan, to))
-    return {"plan_id": plan.id, "from_": start, "to": to,
-            "lines": [{"op": line.op, "old_number": line.old_number, "new_number": line.new_number,
-                       "text": line.text} for line in lines]}
+    return {"plan_id": plan.id, "from_": start, "to": to, "lines": lines}
 
 
 @blp.route("/lesson-plans/<int:plan_id>/revisions/<int:number>/restore", methods=["POST"])
@@ -502,7 +482,7 @@ def fork_plan(plan_id: int):
     plan = authz.access_plan(user, plan_id, "lesson_plan.fork")
     copy = lesson_plans.fork(user, plan)
     db.session.commit()
-    return dump_plan_detail(copy)
+    return copy
 
 
 @blp.route("/lesson-plans/<int:plan_id>/showcase", methods=["POST"])
@@ -515,7 +495,7 @@ def showcase_plan(body, plan_id: int):
     plan = authz.access_plan(user, plan_id, "lesson_plan.showcase")
     lesson_plans.set_showcase(user, plan, body["on"])
     db.session.commit()
-    return dump_plan_detail(plan)
+    return plan
 
 
 # ---------------------------------------------------------------------------- comments
@@ -526,7 +506,7 @@ def showcase_plan(body, plan_id: int):
 @errors(blp, 401, 404)
 def list_comments(plan_id: int):
     """Comments as threads: each with its replies, oldest first."""
-    return _comment_tree(authz.access_plan(api_user(), plan_id, "lesson_plan.view"))
+    return _threads(authz.access_plan(api_user(), plan_id, "lesson_plan.view"))
 
 
 @blp.route("/lesson-plans/<int:plan_id>/comments", methods=["POST"])
@@ -540,7 +520,8 @@ def add_comment(body, plan_id: int):
     comment = lesson_plans.add_comment(user, plan, body_md=body["body_md"], kind=body["kind"],
                                        parent_id=body["parent_id"], revision_number=body["revision"])
     db.session.commit()
-    return dump_comment(comment)
+    set_committed_value(comment, "replies", [])  # a new comment has none (not worth a query)
+    return comment
 
 
 # ---------------------------------------------------------------------------- attachments
@@ -552,7 +533,7 @@ def add_comment(body, plan_id: int):
 def list_attachments(plan_id: int):
     """Worksheets, slides and photos of the plan."""
     plan = authz.access_plan(api_user(), plan_id, "lesson_plan.view")
-    return [dump_attachment(a) for a in plan.attachments]
+    return plan.attachments
 
 
 @blp.route("/lesson-plans/<int:plan_id>/attachments", methods=["POST"])
@@ -569,7 +550,7 @@ def upload_attachment(files, plan_id: int):
         raise ApiError(422, _("Choose a file to upload."), {"file": [_("Choose a file to upload.")]})
     attachment = lesson_plans.add_attachment(user, plan, upload.filename or "", upload.read())
     db.session.commit()
-    return dump_attachment(attachment)
+    return attachment
 
 
 @blp.route("/attachments/<int:attachment_id>")

@@ -7,6 +7,7 @@ as for an id that does not exist; 403 to someone who sees it but may not do this
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Response, g, request
@@ -15,12 +16,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from plc import audit, authz, exports
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated
-from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema, dump_phase
-from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.blueprints.api.circles import ObjectSchema
+from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema
+from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
 from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
 from plc.models import User
-from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, LiveSession, Notification
+from plc.models._types import length_of
+from plc.models.live_sessions import SESSION_MODES, SESSION_STATES, ActionItem, LiveSession, Notification
 from plc.services import live_sessions, notifications
 from plc.services.live_sessions import ActionItemInput, SessionInput
 
@@ -33,13 +36,20 @@ EXPORT_LIMIT = "30 per minute"
 # ---------------------------------------------------------------------------- schemas
 
 
+class BangkokDateTime(fields.DateTime):
+    """A date-time written in Bangkok time (+07:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(None if value is None else to_local(value), attr, obj, **kwargs)
+
+
 class SessionCycleSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True)
 
 
-class LiveSessionSchema(Schema):
+class LiveSessionSchema(ObjectSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     mode = fields.String(required=True, validate=validate.OneOf(SESSION_MODES))
@@ -47,21 +57,35 @@ class LiveSessionSchema(Schema):
                           metadata={"description": "scheduled → live (host starts) → ended (host ends, or "
                                                    "automatically after the planned end plus a grace period)"})
     read_only = fields.Boolean(required=True, metadata={"description": "only the host may write in the chat"})
-    starts_at = fields.DateTime(required=True, metadata={"description": "in Bangkok time (+07:00)"})
-    ends_at = fields.DateTime(required=True, metadata={"description": "planned end, in Bangkok time"})
+    starts_at = BangkokDateTime(required=True, metadata={"description": "in Bangkok time (+07:00)"})
+    ends_at = BangkokDateTime(required=True, metadata={"description": "planned end, in Bangkok time"})
     duration_minutes = fields.Integer(required=True)
-    started_at = fields.DateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
-    ended_at = fields.DateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
+    started_at = BangkokDateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
+    ended_at = BangkokDateTime(allow_none=True, required=True, metadata={"description": "in Bangkok time"})
     circle = fields.Nested(CycleCircleSchema, required=True)
     cycle_id = fields.Integer(allow_none=True, required=True)
     host = fields.Nested(PersonSchema, required=True)
     has_summary = fields.Boolean(required=True)
 
+    def get_ends_at(self, live: LiveSession) -> datetime:
+        return live_sessions.planned_end(live)
 
-class SummarySchema(Schema):
+    def get_has_summary(self, live: LiveSession) -> bool:
+        return live.summary_at is not None
+
+
+class SummarySchema(ObjectSchema):
+    """Read from the session."""
+
     decisions = fields.String(required=True, metadata={"description": "markdown source"})
     decisions_html = fields.String(required=True, metadata={"description": "sanitized HTML of the decisions"})
-    written_at = fields.DateTime(required=True)
+    written_at = fields.DateTime(required=True, attribute="summary_at")
+
+    def get_decisions(self, live: LiveSession) -> str:
+        return live.summary_decisions or ""
+
+    def get_decisions_html(self, live: LiveSession) -> str:
+        return live.summary_html or ""
 
 
 class ActionItemSchema(Schema):
@@ -85,9 +109,19 @@ class LiveSessionDetailSchema(LiveSessionSchema):
     guests = fields.List(fields.Nested(PersonSchema), required=True)
     summary = fields.Nested(SummarySchema, allow_none=True, required=True)
     action_items = fields.List(fields.Nested(ActionItemSchema), required=True)
-    last_event_id = fields.Integer(required=True, metadata={
+    last_event_id = fields.Integer(required=True, attribute="last_event", metadata={
         "description": "the session's latest chat event: pass it as since_id to hear only what follows"})
     permissions = fields.Nested(SessionPermissionsSchema, required=True)
+
+    def get_guests(self, live: LiveSession) -> list[User]:
+        return [guest.user for guest in live.guests]
+
+    def get_summary(self, live: LiveSession) -> LiveSession | None:
+        return None if live.summary_at is None else live  # SummarySchema reads the session
+
+    def get_permissions(self, live: LiveSession) -> dict:
+        user = api_user()
+        return {"attend": authz.can_attend_session(user, live), "host": authz.can_host_session(user, live)}
 
 
 class SessionQueryArgsSchema(PageArgsSchema):
@@ -98,14 +132,15 @@ class SessionQueryArgsSchema(PageArgsSchema):
 
 class SessionCreateSchema(Schema):
     circle_id = fields.Integer(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=length_of(LiveSession.title)))
     starts_at = fields.AwareDateTime(
         required=True, default_timezone=BANGKOK,
         error_messages={"invalid": _l("Enter a date and time in ISO 8601, for example 2026-06-15T13:30:00+07:00.")},
         metadata={"description": "ISO 8601; without an offset the time is taken as Bangkok time"})
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=5, max=8 * 60))
     mode = fields.String(required=True, validate=validate.OneOf(SESSION_MODES))
-    agenda = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    agenda = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=length_of(LiveSession.agenda)))
     cycle_id = fields.Integer(load_default=None, allow_none=True)
     guest_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=200),
                             metadata={"description": "people from other schools of the circle's network"})
@@ -174,13 +209,15 @@ class OnsiteAttendanceSchema(Schema):
 
 
 class ActionItemInputSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=length_of(ActionItem.text)))
     owner_id = fields.Integer(load_default=None, allow_none=True)
     due_on = fields.Date(load_default=None, allow_none=True)
 
 
 class SummaryInputSchema(Schema):
-    decisions = fields.String(required=True, validate=LONG_TEXT, metadata={"description": "markdown"})
+    decisions = fields.String(required=True,
+                              validate=validate.Length(max=length_of(LiveSession.summary_decisions)),
+                              metadata={"description": "markdown"})
     action_items = fields.List(fields.Nested(ActionItemInputSchema), load_default=list,
                                validate=validate.Length(max=50))
 
@@ -191,9 +228,9 @@ class LedgerCircleSchema(Schema):
 
 
 class LedgerRowSchema(Schema):
-    session_id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    circle = fields.Nested(LedgerCircleSchema, required=True)
+    session_id = fields.Integer(required=True, attribute="session.id")
+    title = fields.String(required=True, attribute="session.title")
+    circle = fields.Nested(LedgerCircleSchema, required=True, attribute="session.circle")
     date = fields.Date(required=True, metadata={"description": "the day it was held (Bangkok)"})
     term = fields.String(required=True, metadata={"example": "2/2569", "description": "semester/BE academic year"})
     fiscal_year = fields.Integer(required=True, metadata={"example": 2570, "description": "BE fiscal year"})
@@ -231,13 +268,16 @@ class LedgerArgsSchema(Schema):
         "description": "csv: a UTF-8 file (with BOM, for Excel) to attach to the performance-agreement evidence"})
 
 
-class NotificationSchema(Schema):
+class NotificationSchema(ObjectSchema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={"example": "session_summary"})
     title = fields.String(required=True)
     url = fields.String(allow_none=True, required=True, metadata={"description": "the page it is about"})
     created_at = fields.DateTime(required=True)
     read_at = fields.DateTime(allow_none=True, required=True)
+
+    def get_title(self, note: Notification) -> str:
+        return notifications.notification_title(note)  # in the request's language
 
 
 class NotificationListSchema(Schema):
@@ -249,75 +289,19 @@ class NotificationListSchema(Schema):
 LiveSessionPageSchema = page_schema(LiveSessionSchema, "LiveSessionPage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def _local(value):
-    return None if value is None else to_local(value)
+# ---------------------------------------------------------------------------- helpers
 
 
 def _hours(minutes: int) -> float:
     return round(minutes / 60, 2)
 
 
-def dump_session(live: LiveSession) -> dict:
-    circle = live.circle
-    return {"id": live.id, "title": live.title, "mode": live.mode, "state": live.state, "read_only": live.read_only,
-            "starts_at": to_local(live.starts_at), "ends_at": to_local(live_sessions.planned_end(live)),
-            "duration_minutes": live.duration_minutes, "started_at": _local(live.started_at),
-            "ended_at": _local(live.ended_at),
-            "circle": {"id": circle.id, "name": circle.name, "school_id": circle.school_id,
-                       "network_id": circle.network_id},
-            "cycle_id": live.cycle_id, "host": dump_person(live.host), "has_summary": live.summary_at is not None}
-
-
-def dump_session_detail(live: LiveSession) -> dict:
-    user = api_user()
-    cycle = live.cycle
-    return {
-        **dump_session(live), "agenda": live.agenda,
-        "cycle": cycle and {"id": cycle.id, "title": cycle.title, "status": cycle.status},
-        "phase": dump_phase(live.phase),
-        "guests": [dump_person(g.user) for g in live.guests],
-        "summary": None if live.summary_at is None else {
-            "decisions": live.summary_decisions or "", "decisions_html": live.summary_html or "",
-            "written_at": live.summary_at},
-        "action_items": [{"id": item.id, "text": item.text, "owner": dump_person(item.owner), "due_on": item.due_on}
-                         for item in live.action_items],
-        "last_event_id": live.last_event or 0,
-        "permissions": {"attend": authz.can_attend_session(user, live), "host": authz.can_host_session(user, live)},
-    }
-
-
-def dump_attendance(live: LiveSession, rows, scope: str) -> dict:
-    return {"session_id": live.id, "scope": scope,
-            "rows": [{"user": dump_person(r.user), "minutes": r.minutes, "joins": r.joins,
-                      "first_joined": r.first_joined, "last_left": r.last_left, "present": r.present}
-                     for r in rows]}
-
-
-def dump_notification(note: Notification) -> dict:
-    return {"id": note.id, "kind": note.kind, "title": notifications.notification_title(note), "url": note.url,
-            "created_at": note.created_at,
-            "read_at": note.read_at}
-
-
-def dump_ledger(teacher: User, rows, totals: dict) -> dict:
+def _ledger_totals(rows, totals: dict) -> dict:
     total = sum(r.minutes for r in rows)
-    return {
-        "user": dump_person(teacher),
-        "rows": [{"session_id": r.session.id, "title": r.session.title,
-                  "circle": {"id": r.session.circle.id, "name": r.session.circle.name}, "date": r.date,
-                  "term": r.term, "fiscal_year": r.fiscal_year, "mode": r.mode, "minutes": r.minutes} for r in rows],
-        "totals": {
-            "terms": [{"term": term, "minutes": m, "hours": _hours(m)} for term, m in totals["term"].items()],
+    return {"terms": [{"term": term, "minutes": m, "hours": _hours(m)} for term, m in totals["term"].items()],
             "fiscal_years": [{"fiscal_year": int(year), "minutes": m, "hours": _hours(m)}
                              for year, m in totals["fiscal_year"].items()],
-            "minutes": total, "hours": _hours(total)},
-    }
-
-
-# ---------------------------------------------------------------------------- helpers
+            "minutes": total, "hours": _hours(total)}
 
 
 def _brought_up_to_date(live: LiveSession) -> LiveSession:
@@ -365,11 +349,11 @@ def list_sessions(args):
     query = live_sessions.sessions_query(api_user(), circle_id=args["circle_id"], upcoming=args["upcoming"])
     changed = []
 
-    def dump(live: LiveSession) -> dict:
+    def refreshed(live: LiveSession) -> LiveSession:
         changed.append(live_sessions.refresh_state(live))
-        return dump_session(live)
+        return live  # the page schema serialises it
 
-    page = paginated(query, args, dump)
+    page = paginated(query, args, refreshed)
     if any(changed):
         db.session.commit()
     return page
@@ -386,7 +370,7 @@ def create_session(body):
     circle = authz.access_session_circle(user, body.pop("circle_id"), "live_session.schedule")
     live = live_sessions.schedule(user, circle, SessionInput(**body))
     db.session.commit()
-    return dump_session_detail(live)
+    return live
 
 
 @blp.route("/live-sessions/<int:session_id>")
@@ -394,7 +378,7 @@ def create_session(body):
 @errors(blp, 401, 404)
 def get_session(session_id: int):
     """The session with its current state, host, circle, cycle and phase, guests, summary and action items."""
-    return dump_session_detail(_session(session_id, "live_session.view"))
+    return _session(session_id, "live_session.view")
 
 
 @blp.route("/live-sessions/<int:session_id>/start", methods=["POST"])
@@ -405,7 +389,7 @@ def start_session(session_id: int):
     live = _session(session_id, "live_session.start")
     live_sessions.start(api_user(), live)
     db.session.commit()
-    return dump_session_detail(live)
+    return live
 
 
 @blp.route("/live-sessions/<int:session_id>/end", methods=["POST"])
@@ -416,7 +400,7 @@ def end_session(session_id: int):
     live = _session(session_id, "live_session.end")
     live_sessions.end(api_user(), live)
     db.session.commit()
-    return dump_session_detail(live)
+    return live
 
 
 @blp.route("/live-sessions/<int:session_id>/messages")
@@ -454,7 +438,7 @@ def get_attendance(session_id: int):
     rows = live_sessions.attendance(live)
     if not everyone:
         rows = [r for r in rows if r.user.id == user.id]
-    return dump_attendance(live, rows, "everyone" if everyone else "own")
+    return {"session_id": live.id, "scope": "everyone" if everyone else "own", "rows": rows}
 
 
 @blp.route("/live-sessions/<int:session_id>/onsite-attendance", methods=["POST"])
@@ -467,7 +451,7 @@ def record_onsite_attendance(body, session_id: int):
     live = _session(session_id, "live_session.onsite_attendance")
     live_sessions.record_onsite(api_user(), live, {a["user_id"]: a["minutes"] for a in body["attendees"]})
     db.session.commit()
-    return dump_attendance(live, live_sessions.attendance(live), "everyone")
+    return {"session_id": live.id, "scope": "everyone", "rows": live_sessions.attendance(live)}
 
 
 @blp.route("/live-sessions/<int:session_id>/summary", methods=["POST"])
@@ -481,7 +465,7 @@ def write_summary(body, session_id: int):
     items = [ActionItemInput(**item) for item in body["action_items"]]
     live_sessions.write_summary(api_user(), live, body["decisions"], items)
     db.session.commit()
-    return dump_session_detail(live)
+    return live
 
 
 # ---------------------------------------------------------------------------- PLC hours
@@ -508,7 +492,7 @@ def plc_hours(args, user_id: int):
         audit.record("export.plc_hours", api_user(), teacher, rows=len(rows), via="api")
         db.session.commit()
         return ledger_csv(teacher, rows, totals)
-    return dump_ledger(teacher, rows, totals)
+    return {"user": teacher, "rows": rows, "totals": _ledger_totals(rows, totals)}
 
 
 # ---------------------------------------------------------------------------- notifications
@@ -520,7 +504,7 @@ def plc_hours(args, user_id: int):
 def list_notifications():
     """The caller's unread notifications, newest first."""
     user = api_user()
-    return {"items": [dump_notification(n) for n in notifications.unread_notifications(user, limit=100)],
+    return {"items": notifications.unread_notifications(user, limit=100),
             "unread": notifications.unread_count(user)}
 
 
@@ -533,4 +517,4 @@ def read_notification(notification_id: int):
     note = authz.access_notification(user, notification_id, "notification.read")
     notifications.mark_read(user, [note.id])
     db.session.commit()
-    return dump_notification(note)
+    return note
