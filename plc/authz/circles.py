@@ -21,6 +21,7 @@ from plc.authz.base import (
     scope_filter,
     visible_network_ids,
 )
+from plc.authz.people import can_view_network, can_view_school
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import Circle, CircleMember, Cycle, Membership, Network, School, User
@@ -171,3 +172,14 @@ def access_cycle(user, cycle_id: int | None, action: str, *, options=()) -> Cycl
     """The cycle, for the pages and the API alike. Whether a closed cycle may still change is the
     caller's to answer (409), after this."""
     return access(user, Cycle, cycle_id, action, view=can_view_cycle, do=CYCLE_ACTIONS[action], options=options)
+
+
+CIRCLE_SCOPE_ACTIONS = {"circle.create": can_create_circle}
+
+
+def access_circle_scope(user, school_id: int | None, network_id: int | None, action: str) -> School | Network:
+    """The school or network a circle is started in: 404 unseen or missing, 403 where the user may not
+    start one."""
+    if school_id is not None:
+        return access(user, School, school_id, action, view=can_view_school, do=CIRCLE_SCOPE_ACTIONS[action])
+    return access(user, Network, network_id, action, view=can_view_network, do=CIRCLE_SCOPE_ACTIONS[action])

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from webargs.flaskparser import FlaskParser
 from webargs.flaskparser import abort as webargs_abort
 
-from plc import authz
 from plc.errors import ApiError
 from plc.extensions import api, csrf, db
 from plc.services import accounts
@@ -109,20 +108,6 @@ def paginated(query, args, dump) -> dict:
     page = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
     return {"items": [dump(item) for item in page.items], "page": page.page, "per_page": page.per_page,
             "total": page.total or 0, "pages": page.pages}
-
-
-def visible(model, object_id: int, can_view, action: str):
-    """The row if the caller may see it; otherwise 404, the same as for a row that does not exist."""
-    obj = db.session.get(model, object_id)
-    if obj is None or not can_view(api_user(), obj):
-        authz.deny_unseen(api_user(), action, obj)
-    return obj
-
-
-def require(allowed: bool, action: str, target) -> None:
-    """403 for an object the caller sees but may not do this to."""
-    if not allowed:
-        authz.deny_forbidden(api_user(), action, target)
 
 
 def register(app) -> None:

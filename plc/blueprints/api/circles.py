@@ -12,13 +12,11 @@ from plc.blueprints.api import (
     authenticate_request,
     errors,
     paginated,
-    require,
-    visible,
 )
-from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchema, page_schema
 from plc.errors import ApiError
 from plc.extensions import db
-from plc.models import Circle, CircleMeeting, Cycle, Network, School, User
+from plc.models import Circle, CircleMeeting, Cycle, User
 from plc.models._types import length_of
 from plc.models.circles import CIRCLE_ROLES, MEETING_MODES, MEETING_PERIODS
 from plc.models.cycles import CYCLE_STATUSES
@@ -32,20 +30,6 @@ CIRCLE_FIELDS = ("name", "learning_area", "grade_band", "description", "norms", 
 
 
 # ---------------------------------------------------------------------------- schemas
-
-
-class ObjectSchema(Schema):
-    """A response schema that serialises a model object (or any object) itself.
-
-    Each field reads the attribute of its name, or the one named by ``attribute=`` (dotted paths follow
-    relationships). A value that is computed for the answer comes instead from the schema's method
-    ``get_<field>(obj)``. Either way the declared field writes the value (dates as ISO 8601, nested
-    schemas applied) and the OpenAPI document describes it with its type.
-    """
-
-    def get_attribute(self, obj, attr, default):
-        getter = getattr(self, f"get_{attr}", None)
-        return getter(obj) if getter is not None else super().get_attribute(obj, attr, default)
 
 
 class CircleScopeSchema(Schema):
@@ -241,11 +225,7 @@ def list_circles(args):
 def create_circle(body):
     """Start a school or network circle; the caller facilitates it."""
     user = api_user()
-    if body["school_id"] is not None:
-        scope = visible(School, body["school_id"], authz.can_view_school, "circle.create")
-    else:
-        scope = visible(Network, body["network_id"], authz.can_view_network, "circle.create")
-    require(authz.can_create_circle(user, scope), "circle.create", scope)
+    scope = authz.access_circle_scope(user, body["school_id"], body["network_id"], "circle.create")
     circle = circles.create(user, scope, _circle_input(body))
     db.session.commit()
     return circle

@@ -17,9 +17,8 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
-from plc.blueprints.api.circles import ObjectSchema
 from plc.blueprints.api.goals import GoalSchema
-from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchema, page_schema
 from plc.errors import ApiError
 from plc.extensions import db
 from plc.i18n import current_locale

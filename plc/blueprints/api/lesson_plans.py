@@ -17,8 +17,8 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
-from plc.blueprints.api.circles import ObjectSchema
 from plc.blueprints.api.schemas import (
+    ObjectSchema,
     PageArgsSchema,
     PersonSchema,
     SchoolBriefSchema,

@@ -16,9 +16,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from plc import audit, authz, exports
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated
-from plc.blueprints.api.circles import ObjectSchema
 from plc.blueprints.api.cycles import CycleCircleSchema, PhaseSchema
-from plc.blueprints.api.schemas import PageArgsSchema, PersonSchema, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchema, page_schema
 from plc.extensions import db, limiter
 from plc.i18n import BANGKOK, to_local
 from plc.models import User

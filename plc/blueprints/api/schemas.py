@@ -5,6 +5,20 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 
+class ObjectSchema(Schema):
+    """A response schema that serialises a model object (or any object) itself.
+
+    Each field reads the attribute of its name, or the one named by ``attribute=`` (dotted paths follow
+    relationships). A value that is computed for the answer comes instead from the schema's method
+    ``get_<field>(obj)``. Either way the declared field writes the value (dates as ISO 8601, nested
+    schemas applied) and the OpenAPI document describes it with its type.
+    """
+
+    def get_attribute(self, obj, attr, default):
+        getter = getattr(self, f"get_{attr}", None)
+        return getter(obj) if getter is not None else super().get_attribute(obj, attr, default)
+
+
 class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "machine-readable code, e.g. not_found"})
     message = fields.String(required=True, metadata={"description": "human-readable, in the request's language"})
