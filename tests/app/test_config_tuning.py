@@ -10,7 +10,7 @@ import pytest
 
 from plc.config import ConfigError, build_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_are_the_production_values(tmp_path):

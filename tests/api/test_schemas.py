@@ -1,4 +1,4 @@
-"""The API's text limits are the columns' limits (``length_of``), as the forms' are (tests/test_limits.py).
+"""The API's text limits are the columns' limits (``length_of``), as the forms' are (tests/app/test_limits.py).
 
 ``COLUMNS`` names, for every string field of an input schema of the circles, cycles, lesson-plan and
 live-session API with a length limit, the column its value is saved to (or, for a filter, compared

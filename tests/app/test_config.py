@@ -100,7 +100,7 @@ def test_the_server_entry_point_names_the_bad_setting_without_a_traceback(tmp_pa
 
     env = {**os.environ, "PLC_INSTANCE_PATH": str(tmp_path), "PLC_SESSION_IDLE_MINUTES": "half an hour"}
     env.pop("DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=Path(__file__).resolve().parents[1], env=env,
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=Path(__file__).resolve().parents[2], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "The PLC platform cannot start: PLC_SESSION_IDLE_MINUTES must be a whole number" in result.stderr

@@ -1,7 +1,8 @@
 """Live PLC sessions in the browser pages: scheduling from a circle (and its refusals), who may open a
 session and who runs it, starting and ending from the page, the summary and its notifications,
 onsite attendance, the PLC-hours ledger and its CSV, and the circle and cycle pages that list the
-sessions. The chat itself is tested in test_realtime.py and in the browser (e2e/test_live_chat.py)."""
+sessions. The chat itself is tested in tests/realtime/test_namespace.py and in the browser
+(tests/e2e/test_live_chat.py)."""
 
 from __future__ import annotations
 

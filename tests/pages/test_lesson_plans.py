@@ -17,9 +17,9 @@ from sqlalchemy import select
 from plc.models import Attachment, Circle, CircleMember, Comment, LessonPlan, LessonPlanRevision, School, User
 from plc.services import circles, lesson_plans
 from plc.services.lesson_plans import PlanInput
+from tests.app.test_rendering import XSS_CORPUS, executable_parts
 from tests.conftest import count, csrf_from, login, post_form, text_of
 from tests.plc_helpers import build_plc_work
-from tests.test_rendering import XSS_CORPUS, executable_parts
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.4\n% plan\n" + b"0" * 64 + b"\n%%EOF\n"

@@ -30,7 +30,7 @@ def today() -> str:
     return bangkok_today().isoformat()
 
 
-THAI_CATALOGUE = Path(__file__).resolve().parents[1] / "plc" / "translations"
+THAI_CATALOGUE = Path(__file__).resolve().parents[2] / "plc" / "translations"
 LESSONS = {"results": "นักเรียนเข้าใจเศษส่วนมากขึ้น", "picture_of_success": "นักเรียนอธิบายวิธีคิดได้",
            "problems": "เวลาไม่พอ", "conditions": "ครูในวงช่วยกันสังเกต", "next_steps": "ขยายผลไปชั้น ป.5"}
 OUTCOME = {"measure": "แบบทดสอบเศษส่วน", "group": "ทั้งห้อง",

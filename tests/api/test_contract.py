@@ -28,7 +28,7 @@ from tests.plc_helpers import build_issue4_work, build_plc_work
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
-THAI_CATALOGUE = Path(__file__).resolve().parents[1] / "plc" / "translations"
+THAI_CATALOGUE = Path(__file__).resolve().parents[2] / "plc" / "translations"
 TOKEN_REQUIRED = "A valid API token is required. Get one from POST /api/v1/auth/token."
 
 

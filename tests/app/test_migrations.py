@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from plc.extensions import db
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

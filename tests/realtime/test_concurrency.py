@@ -10,7 +10,7 @@ from pathlib import Path
 
 from plc.concurrency import green, run_blocking
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_outside_gunicorn_work_runs_where_it_is_called():

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from plc.i18n import bangkok_today
 from plc.models import AuditEvent, Circle, School, User
+from tests.app.test_rendering import XSS_CORPUS, executable_parts
 from tests.conftest import add_user
 from tests.openapi_helpers import error, ok, operations
 from tests.plc_helpers import build_plc_work
-from tests.test_rendering import XSS_CORPUS, executable_parts
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
