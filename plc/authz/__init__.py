@@ -41,6 +41,16 @@ from plc.authz.lesson_plans import *  # noqa: F403
 from plc.authz.live_sessions import *  # noqa: F403
 from plc.authz.people import *  # noqa: F403
 from plc.authz.reflections import *  # noqa: F403
+from plc.models import Circle, Cycle, LessonPlan
+from plc.models.live_sessions import LiveSession
+
+
+def permissions(user, row) -> dict[str, bool]:
+    """What ``user`` may do with ``row`` (a circle, cycle, lesson plan or live session), by name: the
+    same answers for a page and for the API's ``permissions`` field."""
+    rules = {Circle: circles.CIRCLE_PERMISSIONS, Cycle: circles.CYCLE_PERMISSIONS,
+             LessonPlan: lesson_plans.PLAN_PERMISSIONS, LiveSession: live_sessions.SESSION_PERMISSIONS}[type(row)]
+    return {name: rule(user, row) for name, rule in rules.items()}
 
 
 def template_helpers() -> dict:

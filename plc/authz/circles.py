@@ -183,3 +183,13 @@ def access_circle_scope(user, school_id: int | None, network_id: int | None, act
     if school_id is not None:
         return access(user, School, school_id, action, view=can_view_school, do=CIRCLE_SCOPE_ACTIONS[action])
     return access(user, Network, network_id, action, view=can_view_network, do=CIRCLE_SCOPE_ACTIONS[action])
+
+
+def can_change_cycle(user, cycle) -> bool:
+    """Work on the cycle that still changes: a closed cycle is read-only for everyone."""
+    return can_work_on_cycle(user, cycle) and not cycle.is_closed
+
+
+# What the pages and the API (its ``permissions`` field) tell a person they may do here.
+CIRCLE_PERMISSIONS = {"manage": can_manage_circle, "work": can_work_in_circle}
+CYCLE_PERMISSIONS = {"work": can_change_cycle}

@@ -138,3 +138,8 @@ def access_plan_cycle(user, cycle_id: int | None, action: str) -> Cycle:
 def access_plan_circle(user, circle_id: int | None, action: str) -> Circle:
     """The circle a plan is to be shared with, refused (404, 403) under the plan's action."""
     return access(user, Circle, circle_id, action, view=can_view_circle, do=PLAN_CIRCLE_ACTIONS[action])
+
+
+# What the pages and the API (its ``permissions`` field) tell a person they may do with a plan.
+PLAN_PERMISSIONS = {"edit": can_edit_plan, "comment": can_comment_plan, "fork": can_fork_plan,
+                    "showcase": can_showcase_plan}

@@ -186,3 +186,7 @@ def access_notification(user, notification_id: int | None, action: str, *, optio
     """One of the user's own notifications; anyone else's answers 404, like one that does not exist."""
     return access(user, Notification, notification_id, action, view=can_read_notification,
                   do=NOTIFICATION_ACTIONS[action], options=options)
+
+
+# What the pages and the API (its ``permissions`` field) tell a person they may do in a session.
+SESSION_PERMISSIONS = {"attend": can_attend_session, "host": can_host_session}

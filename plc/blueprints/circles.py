@@ -179,8 +179,8 @@ def _meeting_form(circle: Circle, formdata=None) -> MeetingForm:
 
 
 def render_circle(circle: Circle, *, add_form=None, meeting_form=None, status: int = 200):
-    can_manage = authz.can_manage_circle(current_user, circle)
-    can_work = authz.can_work_in_circle(current_user, circle)
+    allowed = authz.permissions(current_user, circle)  # the API's permissions field says the same
+    can_manage, can_work = allowed["manage"], allowed["work"]
     if can_manage and add_form is None:
         add_form = AddMemberForm(formdata=None)
     if add_form is not None:

@@ -125,7 +125,7 @@ def _effects(cycle: Cycle) -> list[tuple]:
 
 
 def render_cycle(cycle: Cycle, *, checkpoint_form=None, outcome_form=None, status: int = 200):
-    can_work = authz.can_work_on_cycle(current_user, cycle) and not cycle.is_closed
+    can_work = authz.permissions(current_user, cycle)["work"]  # as the API's permissions field says
     if can_work:
         checkpoint_form = checkpoint_form or CheckpointForm(formdata=None)
         outcome_form = outcome_form or OutcomeForm(formdata=None)

@@ -303,8 +303,8 @@ def _kind_counts(comments) -> list[tuple[str, str, int]]:
 
 def render_plan(plan: LessonPlan, *, comment_form=None, reply_to: int | None = None, attachment_form=None,
                 status: int = 200):
-    can_edit = authz.can_edit_plan(current_user, plan)
-    can_comment = authz.can_comment_plan(current_user, plan)
+    allowed = authz.permissions(current_user, plan)  # the API's permissions field says the same
+    can_edit, can_comment = allowed["edit"], allowed["comment"]
     threads = [c for c in plan.comments if c.parent_id is None]
     if comment_form is None and can_comment:
         comment_form = CommentForm(formdata=None)
@@ -314,7 +314,7 @@ def render_plan(plan: LessonPlan, *, comment_form=None, reply_to: int | None = N
         "lesson_plans/show.html", plan=plan, revision=plan.revisions[-1] if plan.revisions else None,
         lineage=_lineage(plan), applied=_applied_steps(plan), threads=threads,
         kind_counts=_kind_counts(plan.comments), can_edit=can_edit, can_comment=can_comment,
-        can_fork=authz.can_fork_plan(current_user, plan), can_showcase=authz.can_showcase_plan(current_user, plan),
+        can_fork=allowed["fork"], can_showcase=allowed["showcase"],
         comment_form=comment_form, reply_to=reply_to, attachment_form=attachment_form,
         confirm_form=ConfirmForm(formdata=None), visibility_labels=PLAN_VISIBILITY_LABELS,
         kind_labels=COMMENT_KIND_LABELS, kind_hints=COMMENT_KIND_HINTS, image_types=lesson_plans.IMAGE_TYPES,

@@ -158,8 +158,8 @@ def _summary_form(live: LiveSession, owners: list[User], formdata=None) -> Summa
 
 def render_session(live: LiveSession, *, summary_form=None, onsite_errors=None, onsite_values=None,
                    status: int = 200):
-    can_host = authz.can_host_session(current_user, live)
-    can_attend = authz.can_attend_session(current_user, live)
+    allowed = authz.permissions(current_user, live)  # the API's permissions field says the same
+    can_host, can_attend = allowed["host"], allowed["attend"]
     last_event = live.last_event  # read before the messages: the client replays whatever came after
     messages: list[ChatMessage] = []
     if live.mode == "online" and (live.state == "ended" or can_attend):

@@ -131,8 +131,7 @@ class CircleDetailSchema(CircleSchema):
         return list(reversed(circle.meetings))  # newest first
 
     def get_permissions(self, circle: Circle) -> dict:
-        user = api_user()
-        return {"manage": authz.can_manage_circle(user, circle), "work": authz.can_work_in_circle(user, circle)}
+        return authz.permissions(api_user(), circle)
 
 
 class CircleQueryArgsSchema(PageArgsSchema):

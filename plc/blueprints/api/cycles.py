@@ -210,7 +210,7 @@ class CycleDetailSchema(CycleSchema):
         return timeline.entries(cycle, current_locale())
 
     def get_permissions(self, cycle: Cycle) -> dict:
-        return {"work": authz.can_work_on_cycle(api_user(), cycle) and not cycle.is_closed}
+        return authz.permissions(api_user(), cycle)
 
 
 class CycleQueryArgsSchema(PageArgsSchema):

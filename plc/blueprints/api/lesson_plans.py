@@ -169,9 +169,7 @@ class PlanDetailSchema(PlanSchema):
         return db.session.get(User, plan.showcased_by_id) if plan.showcased_by_id else None
 
     def get_permissions(self, plan: LessonPlan) -> dict:
-        user = api_user()
-        return {"edit": authz.can_edit_plan(user, plan), "comment": authz.can_comment_plan(user, plan),
-                "fork": authz.can_fork_plan(user, plan), "showcase": authz.can_showcase_plan(user, plan)}
+        return authz.permissions(api_user(), plan)
 
 
 class RevisionSchema(Schema):

@@ -119,8 +119,7 @@ class LiveSessionDetailSchema(LiveSessionSchema):
         return None if live.summary_at is None else live  # SummarySchema reads the session
 
     def get_permissions(self, live: LiveSession) -> dict:
-        user = api_user()
-        return {"attend": authz.can_attend_session(user, live), "host": authz.can_host_session(user, live)}
+        return authz.permissions(api_user(), live)
 
 
 class SessionQueryArgsSchema(PageArgsSchema):
