@@ -143,10 +143,6 @@ def can_view_membership(user, membership: Membership) -> bool:
     return can_view_user(user, membership.user)
 
 
-def can_view_audit_log(user) -> bool:
-    return is_admin(user)
-
-
 # ---------------------------------------------------------------------------- one way in
 
 # What each action needs beyond seeing the network, school, area office or person; the action names

@@ -421,10 +421,3 @@ def add_attachment(actor: User, plan: LessonPlan, filename: str, data: bytes) ->
 
 def attachment_path(attachment: Attachment) -> Path:
     return upload_dir() / attachment.stored_name
-
-
-def remove_attachment(actor: User, attachment: Attachment) -> None:
-    path = attachment_path(attachment)
-    db.session.delete(attachment)
-    db.session.flush()
-    path.unlink(missing_ok=True)
