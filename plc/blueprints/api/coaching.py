@@ -14,10 +14,11 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
-from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchema, page_schema
 from plc.extensions import db
 from plc.i18n import AcademicTerm, academic_term, bangkok_today
-from plc.models import CoachingVisit, School
+from plc.models import CoachingVisit
+from plc.models._types import length_of
 from plc.models.coaching import VISIT_STATUSES
 from plc.services import coaching
 
@@ -56,7 +57,7 @@ class VisitPermissionsSchema(Schema):
     edit = fields.Boolean(required=True, metadata={"description": "the coach or the teacher of the visit"})
 
 
-class VisitSchema(Schema):
+class VisitSchema(ObjectSchema):
     id = fields.Integer(required=True)
     coach = fields.Nested(PersonSchema, required=True)
     teacher = fields.Nested(PersonSchema, required=True)
@@ -76,6 +77,9 @@ class VisitSchema(Schema):
     created_at = fields.DateTime(required=True)
     permissions = fields.Nested(VisitPermissionsSchema, required=True)
 
+    def get_permissions(self, visit: CoachingVisit) -> dict:
+        return {"edit": authz.can_edit_visit(api_user(), visit)}
+
 
 class VisitBriefSchema(Schema):
     id = fields.Integer(required=True)
@@ -87,13 +91,20 @@ class VisitBriefSchema(Schema):
     follow_up_due_on = fields.Date(allow_none=True, required=True)
 
 
-class TermSchema(Schema):
+class TermSchema(ObjectSchema):
+    """Read from an ``AcademicTerm``."""
+
     label = fields.String(required=True, metadata={"example": "2/2569"})
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
 
+    def get_label(self, term: AcademicTerm) -> str:
+        return str(term)
+
 
 class CalendarRowSchema(Schema):
+    """Read from a ``coaching.CalendarRow``."""
+
     teacher = fields.Nested(PersonSchema, required=True)
     planned = fields.Integer(required=True, metadata={"description": "visits planned in the term (not cancelled)"})
     held = fields.Integer(required=True)
@@ -109,6 +120,8 @@ class CalendarSchema(Schema):
 
 
 class VisitCoverageRowSchema(Schema):
+    """Read from a ``coaching.CoverageRow``."""
+
     teacher = fields.Nested(PersonSchema, required=True)
     held = fields.Integer(required=True, metadata={"description": "visits held in the term (0 = none)"})
     last_held_on = fields.Date(allow_none=True, required=True)
@@ -133,20 +146,23 @@ class VisitCreateSchema(Schema):
     teacher_id = fields.Integer(required=True)
     school_id = fields.Integer(required=True, metadata={"description": "the teacher's school"})
     planned_on = fields.Date(required=True)
-    focus = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    observe_what = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    focus = fields.String(required=True, validate=validate.Length(min=1, max=length_of(CoachingVisit.focus)))
+    observe_what = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=length_of(CoachingVisit.observe_what)))
     cycle_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "one of the teacher's cycles"})
 
 
 class VisitHeldSchema(Schema):
     held_on = fields.Date(required=True)
-    observation_notes = fields.String(required=True, validate=LONG_TEXT)
-    follow_up = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    observation_notes = fields.String(required=True,
+                                      validate=validate.Length(max=length_of(CoachingVisit.observation_notes)))
+    follow_up = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=length_of(CoachingVisit.follow_up)))
     follow_up_due_on = fields.Date(load_default=None, allow_none=True)
 
 
 class VisitReflectionSchema(Schema):
-    text = fields.String(required=True, validate=LONG_TEXT,
+    text = fields.String(required=True, validate=validate.Length(max=length_of(CoachingVisit.coach_reflection)),
                          metadata={"description": "the caller's post-visit reflection (coach or teacher)"})
 
 
@@ -158,34 +174,7 @@ class TermArgsSchema(Schema):
 VisitPageSchema = page_schema(VisitSchema, "CoachingVisitPage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def _school(school: School) -> dict:
-    return {"id": school.id, "name_th": school.name_th, "name_en": school.name_en}
-
-
-def dump_visit(visit: CoachingVisit) -> dict:
-    cycle = visit.cycle
-    return {
-        "id": visit.id, "coach": dump_person(visit.coach), "teacher": dump_person(visit.teacher),
-        "school": _school(visit.school), "cycle": cycle and {"id": cycle.id, "title": cycle.title},
-        "status": visit.status, "planned_on": visit.planned_on, "focus": visit.focus,
-        "observe_what": visit.observe_what, "held_on": visit.held_on, "observation_notes": visit.observation_notes,
-        "coach_reflection": visit.coach_reflection, "teacher_reflection": visit.teacher_reflection,
-        "follow_up": visit.follow_up, "follow_up_due_on": visit.follow_up_due_on, "created_at": visit.created_at,
-        "permissions": {"edit": authz.can_edit_visit(api_user(), visit)},
-    }
-
-
-def dump_visit_brief(visit: CoachingVisit | None) -> dict | None:
-    return visit and {"id": visit.id, "school_id": visit.school_id, "status": visit.status,
-                      "planned_on": visit.planned_on, "held_on": visit.held_on, "focus": visit.focus,
-                      "follow_up_due_on": visit.follow_up_due_on}
-
-
-def dump_term(term: AcademicTerm) -> dict:
-    return {"label": str(term), "starts_on": term.starts_on, "ends_on": term.ends_on}
+# ---------------------------------------------------------------------------- helpers
 
 
 def _current_term(term: AcademicTerm | None) -> AcademicTerm:
@@ -203,7 +192,7 @@ def list_visits(args):
     """Visits where the caller is the coach or the teacher, and those at schools they manage; latest first."""
     query = coaching.visits_query(api_user(), status=args["status"], teacher_id=args["teacher_id"],
                                   school_id=args["school_id"], cycle_id=args["cycle_id"])
-    return paginated(query, args, dump_visit)
+    return paginated(query, args, lambda visit: visit)  # the page schema serialises each visit
 
 
 @blp.route("/coaching-visits", methods=["POST"])
@@ -218,7 +207,7 @@ def plan_visit(body):
     visit = coaching.plan_visit(user, teacher=teacher, school=school, planned_on=body["planned_on"],
                                 focus=body["focus"], observe_what=body["observe_what"], cycle=cycle)
     db.session.commit()
-    return dump_visit(visit)
+    return visit
 
 
 @blp.route("/coaching-visits/<int:visit_id>")
@@ -226,7 +215,7 @@ def plan_visit(body):
 @errors(blp, 401, 404)
 def get_visit(visit_id: int):
     """One visit: plan, observation notes, both reflections and the follow-up."""
-    return dump_visit(authz.access_visit(api_user(), visit_id, "visit.view"))
+    return authz.access_visit(api_user(), visit_id, "visit.view")
 
 
 @blp.route("/coaching-visits/<int:visit_id>/held", methods=["POST"])
@@ -239,7 +228,7 @@ def record_held(body, visit_id: int):
     visit = authz.access_visit(user, visit_id, "visit.record")
     coaching.record_held(user, visit, **body)
     db.session.commit()
-    return dump_visit(visit)
+    return visit
 
 
 @blp.route("/coaching-visits/<int:visit_id>/reflection", methods=["POST"])
@@ -252,7 +241,7 @@ def reflect_on_visit(body, visit_id: int):
     visit = authz.access_visit(user, visit_id, "visit.reflect")
     coaching.reflect(user, visit, body["text"])
     db.session.commit()
-    return dump_visit(visit)
+    return visit
 
 
 @blp.route("/coaching-visits/<int:visit_id>/cancel", methods=["POST"])
@@ -264,7 +253,7 @@ def cancel_visit(visit_id: int):
     visit = authz.access_visit(user, visit_id, "visit.cancel")
     coaching.cancel(user, visit)
     db.session.commit()
-    return dump_visit(visit)
+    return visit
 
 
 @blp.route("/coaching/calendar")
@@ -275,11 +264,7 @@ def coaching_calendar(args):
     """The caller's visits in a term per teacher: planned versus held, overdue ones and follow-ups flagged."""
     user = api_user()
     term = _current_term(args["term"])
-    rows = coaching.calendar(user, term)
-    return {"term": dump_term(term), "coach": dump_person(user),
-            "teachers": [{"teacher": dump_person(r.teacher), "planned": r.planned, "held": r.held,
-                          "overdue": [dump_visit_brief(v) for v in r.overdue],
-                          "next_visit": dump_visit_brief(r.next_visit)} for r in rows]}
+    return {"term": term, "coach": user, "teachers": coaching.calendar(user, term)}
 
 
 @blp.route("/schools/<int:school_id>/visit-coverage")
@@ -292,7 +277,4 @@ def visit_coverage(args, school_id: int):
     school = authz.access_visit_school(user, school_id, "visit.coverage")
     term = _current_term(args["term"])
     rows = coaching.coverage(school, term)
-    return {"school": _school(school), "term": dump_term(term),
-            "teachers": [{"teacher": dump_person(r.teacher), "held": r.held, "last_held_on": r.last_held_on}
-                         for r in rows],
-            "without_visit": sum(r.held == 0 for r in rows)}
+    return {"school": school, "term": term, "teachers": rows, "without_visit": sum(r.held == 0 for r in rows)}

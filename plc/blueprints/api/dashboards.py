@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from plc import authz
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors
-from plc.blueprints.api.schemas import NetworkBriefSchema, SchoolBriefSchema
+from plc.blueprints.api.schemas import NetworkBriefSchema, ObjectSchema, SchoolBriefSchema
 from plc.errors import ApiError
 from plc.services import dashboards
 
@@ -83,9 +83,14 @@ class SubjectSchema(Schema):
     name_en = fields.String(allow_none=True, required=True)
 
 
-class SchoolFiguresSchema(Schema):
+class SchoolFiguresSchema(ObjectSchema):
+    """Read from a ``dashboards.SchoolRow``."""
+
     school = fields.Nested(SchoolBriefSchema, required=True)
     figures = fields.Nested(FiguresSchema, required=True)
+
+    def get_figures(self, row: dashboards.SchoolRow) -> dict:
+        return row.unit.as_dict()
 
 
 class NetworkFiguresSchema(Schema):
@@ -95,23 +100,30 @@ class NetworkFiguresSchema(Schema):
 
 
 class CircleFiguresSchema(Schema):
-    id = fields.Integer(required=True)
+    """Read from a ``dashboards.CircleRow``."""
+
+    id = fields.Integer(required=True, attribute="circle_id")
     name = fields.String(required=True)
     school_id = fields.Integer(allow_none=True, required=True)
     network_id = fields.Integer(allow_none=True, required=True)
-    rule_status = fields.String(required=True, validate=validate.OneOf(("met", "due", "missed")))
+    rule_status = fields.String(required=True, attribute="status", validate=validate.OneOf(("met", "due", "missed")))
     meetings_held = fields.Integer(required=True)
     meetings_required = fields.Integer(required=True)
     sessions_held = fields.Integer(required=True)
     cycles = fields.Integer(required=True)
 
 
-class MonthSchema(Schema):
+class MonthSchema(ObjectSchema):
+    """Read from a ``dashboards.MonthRow``."""
+
     month = fields.String(required=True, metadata={"example": "2026-11"})
     meetings = fields.Integer(required=True)
     sessions = fields.Integer(required=True)
-    plc_minutes = fields.Integer(required=True)
+    plc_minutes = fields.Integer(required=True, attribute="minutes")
     visits_held = fields.Integer(required=True)
+
+    def get_month(self, row: dashboards.MonthRow) -> str:
+        return f"{row.year}-{row.month:02d}"
 
 
 class HoursBucketSchema(Schema):
@@ -145,7 +157,9 @@ class InnovationUseSchema(Schema):
 
 
 class StuckCycleSchema(Schema):
-    id = fields.Integer(required=True)
+    """Read from a ``dashboards.StuckCycle``."""
+
+    id = fields.Integer(required=True, attribute="cycle_id")
     title = fields.String(required=True)
     circle_id = fields.Integer(required=True)
     school_id = fields.Integer(allow_none=True, required=True)
@@ -156,11 +170,13 @@ class StuckCycleSchema(Schema):
 
 
 class TeacherFiguresSchema(Schema):
-    id = fields.Integer(required=True)
+    """Read from a ``dashboards.TeacherRow``."""
+
+    id = fields.Integer(required=True, attribute="user_id")
     name_th = fields.String(required=True)
     name_en = fields.String(allow_none=True, required=True)
     school_ids = fields.List(fields.Integer(), required=True)
-    plc_minutes = fields.Integer(required=True)
+    plc_minutes = fields.Integer(required=True, attribute="minutes")
     sessions = fields.Integer(required=True)
     visits_held = fields.Integer(required=True)
     left_on = fields.Date(allow_none=True, required=True)
@@ -189,14 +205,6 @@ class DashboardSchema(Schema):
         "description": "named only in the schools the caller manages; empty otherwise"})
 
 
-def _brief(obj) -> dict:
-    return {"id": obj.id, "name_th": obj.name_th, "name_en": obj.name_en}
-
-
-def _network(network) -> dict:
-    return {"id": network.id, "name_th": network.name_th, "name_en": network.name_en, "kind": network.kind}
-
-
 def _answer(kind: str, object_id: int | None, args: dict) -> dict:
     user = api_user()
     subject = authz.access_dashboard(user, object_id, f"dashboard.{kind}")
@@ -208,20 +216,17 @@ def _answer(kind: str, object_id: int | None, args: dict) -> dict:
     scope = dashboards.scope_for(kind, subject, authz.dashboard_named_school_ids(user))
     d = dashboards.cached_build(scope, period, stuck_weeks=args["stuck_weeks"])
     return {
-        "kind": kind, "subject": _brief(subject) if subject is not None else None,
+        "kind": kind, "subject": subject,
         "period": {"label": period.label, "starts_on": period.starts_on, "ends_on": period.ends_on, "as_of": d.as_of},
         "stuck_weeks": d.stuck_weeks, "total": d.total.as_dict(),
-        "schools": [{"school": _brief(row.school), "figures": row.unit.as_dict()} for row in d.schools],
-        "networks": [{"network": _network(row.network), "cohort": row.network.cohort, "figures": row.unit.as_dict()}
+        "schools": d.schools,
+        "networks": [{"network": row.network, "cohort": row.network.cohort, "figures": row.unit.as_dict()}
                      for row in dashboards.by_network(d)] if kind == "programme" else [],
-        "network_circles": [{"network": _network(d.networks[network_id]), "cohort": d.networks[network_id].cohort,
+        "network_circles": [{"network": d.networks[network_id], "cohort": d.networks[network_id].cohort,
                              "figures": unit.as_dict()} for network_id, unit in d.network_units.items() if unit.circles],
         "schools_without_meetings": [row.school.id for row in d.schools_without_meetings],
-        "circles": [{"id": c.circle_id, "name": c.name, "school_id": c.school_id, "network_id": c.network_id,
-                     "rule_status": c.status, "meetings_held": c.meetings_held, "meetings_required": c.meetings_required,
-                     "sessions_held": c.sessions_held, "cycles": c.cycles} for c in d.circles],
-        "months": [{"month": f"{m.year}-{m.month:02d}", "meetings": m.meetings, "sessions": m.sessions,
-                    "plc_minutes": m.minutes, "visits_held": m.visits_held} for m in d.months],
+        "circles": d.circles,
+        "months": d.months,
         "hours_distribution": [{"min_minutes": low, "max_minutes": high, "teachers": n}
                                for low, high, n in d.hours_distribution],
         "phases": [{"name_th": th, "name_en": en, "cycles": n} for th, en, n in d.phases],
@@ -232,12 +237,8 @@ def _answer(kind: str, object_id: int | None, args: dict) -> dict:
                          "outcomes_fewer_than_5": u.outcomes_small,
                          "steps": [{"label_th": th, "label_en": en, "cycles": n} for th, en, n in u.step_rows()]}
                         for u in d.innovations],
-        "stuck_cycles": [{"id": s.cycle_id, "title": s.title, "circle_id": s.circle_id, "school_id": s.school_id,
-                          "phase_th": s.phase_th, "phase_en": s.phase_en, "since": s.since, "weeks": s.weeks}
-                         for s in d.stuck],
-        "teachers": [{"id": t.user_id, "name_th": t.name_th, "name_en": t.name_en, "school_ids": t.school_ids,
-                      "plc_minutes": t.minutes, "sessions": t.sessions, "visits_held": t.visits_held,
-                      "left_on": t.left_on} for t in d.teachers],
+        "stuck_cycles": d.stuck,
+        "teachers": d.teachers,
     }
 
 

@@ -15,18 +15,18 @@ from plc.blueprints.api import (
     paginated,
 )
 from plc.blueprints.api.schemas import (
-    LONG_TEXT,
     NetworkBriefSchema,
+    ObjectSchema,
     PageArgsSchema,
     PersonSchema,
     SchoolBriefSchema,
-    dump_person,
     page_schema,
 )
 from plc.errors import ApiError
 from plc.extensions import db
 from plc.i18n import academic_term, bangkok_today
-from plc.models import FocusArea, Network, School, SchoolGoal
+from plc.models import FocusArea, SchoolGoal
+from plc.models._types import length_of
 from plc.models.goals import GOAL_KINDS, GOAL_STATUSES
 from plc.services import goals
 from plc.services.goals import GoalInput
@@ -55,7 +55,7 @@ class FocusAreaListSchema(Schema):
 
 
 class FocusAreaArgsSchema(Schema):
-    taxonomy = fields.String(load_default=None, validate=validate.Length(max=40))
+    taxonomy = fields.String(load_default=None, validate=validate.Length(max=length_of(FocusArea.taxonomy)))
 
 
 class GoalSchema(Schema):
@@ -92,10 +92,19 @@ class GoalPermissionsSchema(Schema):
     approve = fields.Boolean(required=True)
 
 
-class GoalDetailSchema(GoalSchema):
+class GoalDetailSchema(ObjectSchema, GoalSchema):
     copies = fields.List(fields.Nested(GoalCopySchema), required=True,
                          metadata={"description": "for a core goal: the schools' copies the caller may see"})
     permissions = fields.Nested(GoalPermissionsSchema, required=True)
+
+    def get_copies(self, goal: SchoolGoal) -> list[SchoolGoal]:
+        user = api_user()
+        copies = [c for c in goal.copies if c.school_id is not None and authz.can_view_goal(user, c)]
+        return sorted(copies, key=lambda c: c.school.name_th)
+
+    def get_permissions(self, goal: SchoolGoal) -> dict:
+        user = api_user()
+        return {"edit": authz.can_edit_goal(user, goal), "approve": authz.can_approve_goal(user, goal)}
 
 
 class GoalTransitionResultSchema(Schema):
@@ -113,10 +122,12 @@ class GoalQueryArgsSchema(PageArgsSchema):
 
 class GoalFieldsSchema(Schema):
     academic_year_be = fields.Integer(required=True, validate=YEAR, metadata={"example": 2569})
-    statement = fields.String(required=True, validate=validate.Length(max=2000))
-    context_needs = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    indicator = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    target = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
+    statement = fields.String(required=True, validate=validate.Length(max=length_of(SchoolGoal.statement)))
+    context_needs = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=length_of(SchoolGoal.context_needs)))
+    indicator = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=length_of(SchoolGoal.indicator)))
+    target = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=length_of(SchoolGoal.target)))
     focus_area_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50))
 
 
@@ -128,10 +139,10 @@ class GoalUpdateSchema(Schema):
     """Only the fields sent change."""
 
     academic_year_be = fields.Integer(validate=YEAR)
-    statement = fields.String(validate=validate.Length(max=2000))
-    context_needs = fields.String(allow_none=True, validate=LONG_TEXT)
-    indicator = fields.String(allow_none=True, validate=LONG_TEXT)
-    target = fields.String(allow_none=True, validate=LONG_TEXT)
+    statement = fields.String(validate=validate.Length(max=length_of(SchoolGoal.statement)))
+    context_needs = fields.String(allow_none=True, validate=validate.Length(max=length_of(SchoolGoal.context_needs)))
+    indicator = fields.String(allow_none=True, validate=validate.Length(max=length_of(SchoolGoal.indicator)))
+    target = fields.String(allow_none=True, validate=validate.Length(max=length_of(SchoolGoal.target)))
     focus_area_ids = fields.List(fields.Integer(), validate=validate.Length(max=50))
 
 
@@ -149,13 +160,18 @@ class CoreStatusSchema(Schema):
     status = fields.String(allow_none=True, required=True, validate=validate.OneOf(GOAL_STATUSES))
 
 
-class CoverageRowSchema(Schema):
+class CoverageRowSchema(ObjectSchema):
+    """Read from a ``goals.CoverageRow``."""
+
     school = fields.Nested(SchoolBriefSchema, required=True)
     goals = fields.Integer(required=True)
     approved = fields.Integer(required=True)
     achieved = fields.Integer(required=True)
     cycles = fields.Integer(required=True)
     core_status = fields.List(fields.Nested(CoreStatusSchema), required=True)
+
+    def get_core_status(self, row: goals.CoverageRow) -> list[dict]:
+        return [{"goal_id": goal_id, "status": status} for goal_id, status in row.core_status.items()]
 
 
 class CoverageSchema(Schema):
@@ -168,42 +184,7 @@ class CoverageSchema(Schema):
 GoalPageSchema = page_schema(GoalSchema, "GoalPage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def dump_focus_area(area: FocusArea) -> dict:
-    return {"id": area.id, "taxonomy": area.taxonomy, "code": area.code, "position": area.position,
-            "name_th": area.name_th, "name_en": area.name_en, "source": area.source}
-
-
-def _school(school: School | None) -> dict | None:
-    return school and {"id": school.id, "name_th": school.name_th, "name_en": school.name_en}
-
-
-def _network(network: Network | None) -> dict | None:
-    return network and {"id": network.id, "name_th": network.name_th, "name_en": network.name_en,
-                        "kind": network.kind}
-
-
-def dump_goal(goal: SchoolGoal) -> dict:
-    return {
-        "id": goal.id, "kind": goal.kind, "status": goal.status, "is_template": goal.is_template,
-        "school": _school(goal.school), "network": _network(goal.network), "parent_id": goal.parent_id,
-        "carried_from_id": goal.carried_from_id, "academic_year_be": goal.academic_year_be,
-        "statement": goal.statement, "context_needs": goal.context_needs, "indicator": goal.indicator,
-        "target": goal.target, "focus_areas": [dump_focus_area(a) for a in goal.focus_areas],
-        "created_by": dump_person(goal.created_by), "approved_by": dump_person(goal.approved_by),
-        "approved_at": goal.approved_at, "created_at": goal.created_at, "updated_at": goal.updated_at,
-    }
-
-
-def dump_goal_detail(goal: SchoolGoal) -> dict:
-    user = api_user()
-    copies = [c for c in goal.copies if c.school_id is not None and authz.can_view_goal(user, c)]
-    return {**dump_goal(goal),
-            "copies": [{"id": c.id, "school": _school(c.school), "status": c.status}
-                       for c in sorted(copies, key=lambda c: c.school.name_th)],
-            "permissions": {"edit": authz.can_edit_goal(user, goal), "approve": authz.can_approve_goal(user, goal)}}
+# ---------------------------------------------------------------------------- helpers
 
 
 def _goal_input(body: dict, goal: SchoolGoal | None = None) -> GoalInput:
@@ -231,7 +212,7 @@ def list_goals(args):
     """Goals of the schools the caller may see, newest academic year first."""
     query = goals.goals_query(api_user(), school_id=args["school_id"], network_id=args["network_id"],
                               year=args["year"], include_templates=args["include_templates"])
-    return paginated(query, args, dump_goal)
+    return paginated(query, args, lambda goal: goal)  # the page schema serialises each goal
 
 
 @blp.route("/goals", methods=["POST"])
@@ -244,7 +225,7 @@ def create_goal(body):
     school = authz.access_goal_school(user, body["school_id"], "goal.create")
     goal = goals.create_school_goal(user, school, _goal_input(body))
     db.session.commit()
-    return dump_goal_detail(goal)
+    return goal
 
 
 @blp.route("/goals/<int:goal_id>")
@@ -252,7 +233,7 @@ def create_goal(body):
 @errors(blp, 401, 404)
 def get_goal(goal_id: int):
     """One goal; for a core goal, also the schools' copies the caller may see."""
-    return dump_goal_detail(authz.access_goal(api_user(), goal_id, "goal.view"))
+    return authz.access_goal(api_user(), goal_id, "goal.view")
 
 
 @blp.route("/goals/<int:goal_id>", methods=["PATCH"])
@@ -267,7 +248,7 @@ def update_goal(body, goal_id: int):
         raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
     goals.update_goal(user, goal, _goal_input(body, goal))
     db.session.commit()
-    return dump_goal_detail(goal)
+    return goal
 
 
 @blp.route("/goals/<int:goal_id>/transitions", methods=["POST"])
@@ -281,7 +262,7 @@ def transition_goal(body, goal_id: int):
     goal = authz.access_goal(user, goal_id, "goal.status")
     follow_up = goals.transition(user, goal, body["action"])
     db.session.commit()
-    return {"goal": dump_goal_detail(goal), "follow_up": follow_up and dump_goal(follow_up)}
+    return {"goal": goal, "follow_up": follow_up}
 
 
 # ---------------------------------------------------------------------------- networks
@@ -297,7 +278,7 @@ def publish_core_goal(body, network_id: int):
     network = authz.access_goal_network(user, network_id, "goal.publish_core")
     template = goals.publish_core_goal(user, network, _goal_input(body))
     db.session.commit()
-    return dump_goal_detail(template)
+    return template
 
 
 @blp.route("/networks/<int:network_id>/goal-coverage")
@@ -310,14 +291,7 @@ def goal_coverage(args, network_id: int):
     network = authz.access_goal_network(user, network_id, "goal.coverage")
     year = args["year"] or academic_term(bangkok_today()).year_be
     templates, rows = goals.coverage(network, year)
-    return {
-        "network": _network(network), "academic_year_be": year,
-        "core_goals": [dump_goal(t) for t in templates],
-        "schools": [{"school": _school(row.school), "goals": row.goals, "approved": row.approved,
-                     "achieved": row.achieved, "cycles": row.cycles,
-                     "core_status": [{"goal_id": goal_id, "status": status}
-                                     for goal_id, status in row.core_status.items()]} for row in rows],
-    }
+    return {"network": network, "academic_year_be": year, "core_goals": templates, "schools": rows}
 
 
 @blp.route("/focus-areas")
@@ -329,4 +303,4 @@ def list_focus_areas(args):
     query = select(FocusArea).order_by(FocusArea.taxonomy, FocusArea.position, FocusArea.id)
     if args["taxonomy"]:
         query = query.where(FocusArea.taxonomy == args["taxonomy"])
-    return {"items": [dump_focus_area(a) for a in db.session.scalars(query)]}
+    return {"items": db.session.scalars(query).all()}

@@ -14,15 +14,15 @@ from plc.blueprints.api import (
     paginated,
 )
 from plc.blueprints.api.schemas import (
-    LONG_TEXT,
+    ObjectSchema,
     PageArgsSchema,
     PersonSchema,
     SchoolBriefSchema,
-    dump_person,
     page_schema,
 )
 from plc.extensions import db
 from plc.models import Innovation, InnovationStep, InnovationVersion
+from plc.models._types import length_of
 from plc.models.innovations import INNOVATION_KINDS, INNOVATION_VISIBILITIES
 from plc.services import innovations
 from plc.services.innovations import StepInput, VersionInput
@@ -46,7 +46,7 @@ class InnovationStepSchema(Schema):
     label_en = fields.String(allow_none=True, required=True)
     text_th = fields.String(required=True)
     text_en = fields.String(allow_none=True, required=True)
-    substeps = fields.List(fields.Nested(lambda: InnovationStepSchema()), required=True)
+    substeps = fields.List(fields.Nested(lambda: InnovationStepSchema()), required=True, attribute="children")
 
 
 class InnovationVersionBriefSchema(Schema):
@@ -58,7 +58,7 @@ class InnovationVersionBriefSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class InnovationVersionSchema(InnovationVersionBriefSchema):
+class InnovationVersionSchema(ObjectSchema, InnovationVersionBriefSchema):
     innovation_id = fields.Integer(required=True)
     name = fields.String(required=True)
     description_th = fields.String(allow_none=True, required=True)
@@ -66,29 +66,44 @@ class InnovationVersionSchema(InnovationVersionBriefSchema):
     notes = fields.String(allow_none=True, required=True)
     is_current = fields.Boolean(required=True)
     created_by = fields.Nested(PersonSchema, allow_none=True, required=True)
-    steps = fields.List(fields.Nested(InnovationStepSchema), required=True)
+    steps = fields.List(fields.Nested(InnovationStepSchema), required=True, attribute="top_steps")
+
+    def get_is_current(self, version: InnovationVersion) -> bool:
+        return version.innovation.current.id == version.id
 
 
 class InnovationOwnerSchema(Schema):
-    level = fields.String(allow_none=True, required=True, validate=validate.OneOf(OWNER_LEVELS))
-    name_th = fields.String(allow_none=True, required=True)
-    school_id = fields.Integer(allow_none=True, required=True)
-    network_id = fields.Integer(allow_none=True, required=True)
+    """Read from the innovation."""
+
+    level = fields.String(allow_none=True, required=True, attribute="owner_level",
+                          validate=validate.OneOf(OWNER_LEVELS))
+    name_th = fields.String(allow_none=True, required=True, attribute="owner_name_th")
+    school_id = fields.Integer(allow_none=True, required=True, attribute="owner_school_id")
+    network_id = fields.Integer(allow_none=True, required=True, attribute="owner_network_id")
 
 
-class InnovationSchema(Schema):
+class InnovationSchema(ObjectSchema):
+    """The names, the version and the steps are the current version's."""
+
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(INNOVATION_KINDS))
     visibility = fields.String(required=True, validate=validate.OneOf(INNOVATION_VISIBILITIES))
     policy_area = fields.String(allow_none=True, required=True)
     owner = fields.Nested(InnovationOwnerSchema, required=True)
-    name = fields.String(required=True)
-    name_th = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True)
-    version = fields.Integer(required=True, metadata={"description": "number of the current version"})
+    name = fields.String(required=True, attribute="current.name")
+    name_th = fields.String(required=True, attribute="current.name_th")
+    name_en = fields.String(allow_none=True, required=True, attribute="current.name_en")
+    version = fields.Integer(required=True, attribute="current.number",
+                             metadata={"description": "number of the current version"})
     step_count = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
+
+    def get_owner(self, innovation: Innovation) -> Innovation:
+        return innovation  # InnovationOwnerSchema reads the innovation's owner_* columns
+
+    def get_step_count(self, innovation: Innovation) -> int:
+        return len(innovation.current.steps)
 
 
 class InnovationPermissionsSchema(Schema):
@@ -97,9 +112,12 @@ class InnovationPermissionsSchema(Schema):
 
 class InnovationDetailSchema(InnovationSchema):
     source = fields.String(allow_none=True, required=True)
-    current_version = fields.Nested(InnovationVersionSchema, required=True)
+    current_version = fields.Nested(InnovationVersionSchema, required=True, attribute="current")
     versions = fields.List(fields.Nested(InnovationVersionBriefSchema), required=True)
     permissions = fields.Nested(InnovationPermissionsSchema, required=True)
+
+    def get_permissions(self, innovation: Innovation) -> dict:
+        return {"edit": authz.can_edit_innovation(api_user(), innovation)}
 
 
 class InnovationQueryArgsSchema(PageArgsSchema):
@@ -110,8 +128,10 @@ class InnovationQueryArgsSchema(PageArgsSchema):
 
 
 class StepInputSchema(Schema):
-    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
-    label_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=length_of(InnovationStep.code)))
+    label_en = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=length_of(InnovationStep.label_en)))
+    # the Text columns text_th and text_en declare no limit
     text_th = fields.String(required=True, validate=validate.Length(max=5000))
     text_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     substeps = fields.List(fields.Nested(lambda: StepInputSchema()), load_default=list,
@@ -119,14 +139,19 @@ class StepInputSchema(Schema):
 
 
 class VersionInputSchema(Schema):
-    name_th = fields.String(required=True, validate=validate.Length(max=300))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+    name_th = fields.String(required=True, validate=validate.Length(max=length_of(InnovationVersion.name_th)))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=length_of(InnovationVersion.name)),
                          metadata={"description": "the name the source uses, if not Thai"})
-    name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    description_th = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    description_en = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    notes = fields.String(load_default=None, allow_none=True, validate=LONG_TEXT)
-    change_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    name_en = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=length_of(InnovationVersion.name_en)))
+    description_th = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=length_of(InnovationVersion.description_th)))
+    description_en = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=length_of(InnovationVersion.description_en)))
+    # the Text column notes declares no limit
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
+    change_note = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=length_of(InnovationVersion.change_note)))
     steps = fields.List(fields.Nested(StepInputSchema), load_default=list, validate=validate.Length(max=MAX_STEPS))
 
     @pre_load
@@ -158,7 +183,8 @@ class InnovationCreateSchema(VersionInputSchema):
     owner = fields.Nested(OwnerInputSchema, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(INNOVATION_KINDS))
     visibility = fields.String(required=True, validate=validate.OneOf(INNOVATION_VISIBILITIES))
-    policy_area = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    policy_area = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=length_of(Innovation.policy_area)))
 
 
 class UsageCircleSchema(Schema):
@@ -183,45 +209,7 @@ class InnovationUsageSchema(Schema):
 InnovationPageSchema = page_schema(InnovationSchema, "InnovationPage")
 
 
-# ---------------------------------------------------------------------------- dumping
-
-
-def dump_step(step: InnovationStep) -> dict:
-    return {"id": step.id, "number": step.number, "position": step.position, "code": step.code,
-            "label_en": step.label_en, "text_th": step.text_th, "text_en": step.text_en,
-            "substeps": [dump_step(child) for child in step.children]}
-
-
-def dump_version_brief(version: InnovationVersion) -> dict:
-    return {"id": version.id, "number": version.number, "name_th": version.name_th, "name_en": version.name_en,
-            "change_note": version.change_note, "created_at": version.created_at}
-
-
-def dump_version(version: InnovationVersion) -> dict:
-    return {**dump_version_brief(version), "innovation_id": version.innovation_id, "name": version.name,
-            "description_th": version.description_th, "description_en": version.description_en,
-            "notes": version.notes, "is_current": version.innovation.current.id == version.id,
-            "created_by": dump_person(version.created_by),
-            "steps": [dump_step(step) for step in version.top_steps]}
-
-
-def dump_innovation(innovation: Innovation) -> dict:
-    current = innovation.current
-    return {
-        "id": innovation.id, "slug": innovation.slug, "kind": innovation.kind, "visibility": innovation.visibility,
-        "policy_area": innovation.policy_area,
-        "owner": {"level": innovation.owner_level, "name_th": innovation.owner_name_th,
-                  "school_id": innovation.owner_school_id, "network_id": innovation.owner_network_id},
-        "name": current.name, "name_th": current.name_th, "name_en": current.name_en, "version": current.number,
-        "step_count": len(current.steps), "created_at": innovation.created_at,
-    }
-
-
-def dump_innovation_detail(innovation: Innovation) -> dict:
-    return {**dump_innovation(innovation), "source": innovation.source,
-            "current_version": dump_version(innovation.current),
-            "versions": [dump_version_brief(v) for v in innovation.versions],
-            "permissions": {"edit": authz.can_edit_innovation(api_user(), innovation)}}
+# ---------------------------------------------------------------------------- helpers
 
 
 def _steps(items: list[dict]) -> list[StepInput]:
@@ -245,7 +233,7 @@ def _version_input(body: dict) -> VersionInput:
 def list_innovations(args):
     """The library as the caller may see it: public models and those shared in their schools and networks."""
     query = innovations.innovations_query(api_user(), q=args["q"], kind=args["kind"], owner=args["owner"])
-    return paginated(query, args, dump_innovation)
+    return paginated(query, args, lambda innovation: innovation)  # the page schema serialises each one
 
 
 @blp.route("/innovations", methods=["POST"])
@@ -260,7 +248,7 @@ def create_innovation(body):
     innovation = innovations.create(user, owner=owner, kind=body["kind"], visibility=body["visibility"],
                                     data=_version_input(body), policy_area=body["policy_area"])
     db.session.commit()
-    return dump_innovation_detail(innovation)
+    return innovation
 
 
 @blp.route("/innovations/<int:innovation_id>")
@@ -268,7 +256,7 @@ def create_innovation(body):
 @errors(blp, 401, 404)
 def get_innovation(innovation_id: int):
     """One innovation with its current version's steps (sub-steps nested) and every version."""
-    return dump_innovation_detail(authz.access_innovation(api_user(), innovation_id, "innovation.view"))
+    return authz.access_innovation(api_user(), innovation_id, "innovation.view")
 
 
 @blp.route("/innovations/<int:innovation_id>/versions", methods=["POST"])
@@ -281,7 +269,7 @@ def revise_innovation(body, innovation_id: int):
     innovation = authz.access_innovation(user, innovation_id, "innovation.edit")
     version = innovations.revise(user, innovation, _version_input(body))
     db.session.commit()
-    return dump_version(version)
+    return version
 
 
 @blp.route("/innovations/<int:innovation_id>/versions/<int:number>")
@@ -289,7 +277,7 @@ def revise_innovation(body, innovation_id: int):
 @errors(blp, 401, 404)
 def get_innovation_version(innovation_id: int, number: int):
     """One version as it was published, with its steps."""
-    return dump_version(authz.access_innovation_version(api_user(), innovation_id, number))
+    return authz.access_innovation_version(api_user(), innovation_id, number)
 
 
 @blp.route("/innovations/<int:innovation_id>/usage")
@@ -302,9 +290,8 @@ def innovation_usage(innovation_id: int):
     own_versions = {v.id for v in innovation.versions}
     return {
         "innovation_id": innovation.id,
-        "cycles": [{"id": c.id, "title": c.title, "status": c.status,
-                    "circle": {"id": c.circle.id, "name": c.circle.name},
+        "cycles": [{"id": c.id, "title": c.title, "status": c.status, "circle": c.circle,
                     "versions": sorted(v.number for v in c.innovation_versions if v.id in own_versions)}
                    for c in found.cycles],
-        "schools": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en} for s in found.schools],
+        "schools": found.schools,
     }

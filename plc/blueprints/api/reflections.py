@@ -13,9 +13,10 @@ from plc.blueprints.api import (
     errors,
     paginated,
 )
-from plc.blueprints.api.schemas import LONG_TEXT, PageArgsSchema, PersonSchema, dump_person, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchema, page_schema
 from plc.extensions import db
-from plc.models import Reflection
+from plc.models import Reflection, ReflectionFeedback
+from plc.models._types import length_of
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
 from plc.services import reflections
 from plc.services.reflections import ReflectionInput
@@ -48,7 +49,7 @@ class ReflectionPermissionsSchema(Schema):
     feedback = fields.Boolean(required=True)
 
 
-class ReflectionSchema(Schema):
+class ReflectionSchema(ObjectSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     cycle = fields.Nested(ReflectionCycleSchema, required=True)
@@ -77,6 +78,14 @@ class ReflectionSchema(Schema):
     updated_at = fields.DateTime(required=True)
     permissions = fields.Nested(ReflectionPermissionsSchema, required=True)
 
+    def get_feedback_count(self, reflection: Reflection) -> int:
+        return len(reflection.feedback)
+
+    def get_permissions(self, reflection: Reflection) -> dict:
+        user = api_user()
+        return {"edit": authz.can_edit_reflection(user, reflection),
+                "feedback": authz.can_give_feedback(user, reflection)}
+
 
 class FeedbackSchema(Schema):
     id = fields.Integer(required=True)
@@ -98,65 +107,42 @@ class ReflectionQueryArgsSchema(PageArgsSchema):
 
 
 def _parts(**kwargs) -> dict:
-    return {name: fields.String(allow_none=True, validate=LONG_TEXT,
+    return {name: fields.String(allow_none=True, validate=validate.Length(max=length_of(getattr(Reflection, name))),
                                 metadata={"description": PART_DESCRIPTIONS[name]}, **kwargs)
             for name in REFLECTION_FIELDS}
 
 
 ReflectionUpdateSchema = Schema.from_dict({
-    "title": fields.String(validate=validate.Length(min=1, max=200)),
+    "title": fields.String(validate=validate.Length(min=1, max=length_of(Reflection.title))),
     "cycle_id": fields.Integer(metadata={"description": "a cycle of one of the author's circles"}),
     "visibility": fields.String(validate=validate.OneOf(REFLECTION_VISIBILITIES), metadata={
         "description": "private (the author), pair (with partner_id) or circle (the cycle's circle)"}),
     "partner_id": fields.Integer(allow_none=True, metadata={"description": "the coach or teacher of the pair"}),
     "lesson_plan_id": fields.Integer(allow_none=True),
-    "body_md": fields.String(validate=validate.Length(max=100_000), metadata={"description": "free markdown"}),
+    "body_md": fields.String(validate=validate.Length(max=length_of(Reflection.body_md)),
+                             metadata={"description": "free markdown"}),
     **_parts(),
 }, name="ReflectionUpdate")
 
 ReflectionCreateSchema = Schema.from_dict({
-    "title": fields.String(required=True, validate=validate.Length(min=1, max=200)),
+    "title": fields.String(required=True, validate=validate.Length(min=1, max=length_of(Reflection.title))),
     "cycle_id": fields.Integer(required=True, metadata={"description": "a cycle of one of the author's circles"}),
     "visibility": fields.String(load_default="private", validate=validate.OneOf(REFLECTION_VISIBILITIES), metadata={
         "description": "private (the author), pair (with partner_id) or circle (the cycle's circle)"}),
     "partner_id": fields.Integer(load_default=None, allow_none=True,
                                  metadata={"description": "the coach or teacher of the pair"}),
     "lesson_plan_id": fields.Integer(load_default=None, allow_none=True),
-    "body_md": fields.String(load_default="", validate=validate.Length(max=100_000),
+    "body_md": fields.String(load_default="", validate=validate.Length(max=length_of(Reflection.body_md)),
                              metadata={"description": "free markdown"}),
     **_parts(load_default=None),
 }, name="ReflectionCreate")
 
 
 class FeedbackCreateSchema(Schema):
-    body_md = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    body_md = fields.String(required=True, validate=validate.Length(min=1, max=length_of(ReflectionFeedback.body_md)))
 
 
 ReflectionPageSchema = page_schema(ReflectionSchema, "ReflectionPage")
-
-
-# ---------------------------------------------------------------------------- dumping
-
-
-def dump_reflection(reflection: Reflection) -> dict:
-    user = api_user()
-    cycle = reflection.cycle
-    return {
-        "id": reflection.id, "title": reflection.title, "cycle": {"id": cycle.id, "title": cycle.title},
-        "author": dump_person(reflection.author), "partner": dump_person(reflection.partner),
-        "lesson_plan_id": reflection.lesson_plan_id, "visibility": reflection.visibility,
-        "status": reflection.status, **{name: getattr(reflection, name) for name in REFLECTION_FIELDS},
-        "body_md": reflection.body_md, "body_html": reflection.body_html,
-        "feedback_count": len(reflection.feedback), "created_at": reflection.created_at,
-        "updated_at": reflection.updated_at,
-        "permissions": {"edit": authz.can_edit_reflection(user, reflection),
-                        "feedback": authz.can_give_feedback(user, reflection)},
-    }
-
-
-def dump_feedback(feedback) -> dict:
-    return {"id": feedback.id, "reflection_id": feedback.reflection_id, "author": dump_person(feedback.author),
-            "body_md": feedback.body_md, "body_html": feedback.body_html, "created_at": feedback.created_at}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -180,7 +166,7 @@ def list_reflections(args):
     """Reflections whose text the caller may read: their own, shared with them as the pair, or shared
     with a circle they belong to."""
     query = reflections.reflections_query(api_user(), cycle_id=args["cycle_id"], mine=args["mine"])
-    return paginated(query, args, dump_reflection)
+    return paginated(query, args, lambda reflection: reflection)  # the page schema serialises each one
 
 
 @blp.route("/reflections", methods=["POST"])
@@ -193,7 +179,7 @@ def create_reflection(body):
     authz.check_reflection_links(user, None, body["cycle_id"], body["lesson_plan_id"], "reflection.create")
     reflection = reflections.save_draft(user, _input(body))
     db.session.commit()
-    return dump_reflection(reflection)
+    return reflection
 
 
 @blp.route("/reflections/<int:reflection_id>")
@@ -201,7 +187,7 @@ def create_reflection(body):
 @errors(blp, 401, 404)
 def get_reflection(reflection_id: int):
     """One reflection, if the caller may read it (404 otherwise, whoever asks)."""
-    return dump_reflection(authz.access_reflection(api_user(), reflection_id, "reflection.view"))
+    return authz.access_reflection(api_user(), reflection_id, "reflection.view")
 
 
 @blp.route("/reflections/<int:reflection_id>", methods=["PATCH"])
@@ -216,7 +202,7 @@ def update_reflection(body, reflection_id: int):
                                  "reflection.edit")
     reflections.save_draft(user, _input(body, reflection), reflection)
     db.session.commit()
-    return dump_reflection(reflection)
+    return reflection
 
 
 @blp.route("/reflections/<int:reflection_id>/share", methods=["POST"])
@@ -228,7 +214,7 @@ def share_reflection(reflection_id: int):
     reflection = authz.access_reflection(user, reflection_id, "reflection.share")
     reflections.share(user, reflection)
     db.session.commit()
-    return dump_reflection(reflection)
+    return reflection
 
 
 @blp.route("/reflections/<int:reflection_id>/feedback")
@@ -237,7 +223,7 @@ def share_reflection(reflection_id: int):
 def list_feedback(reflection_id: int):
     """The feedback thread, oldest first."""
     reflection = authz.access_reflection(api_user(), reflection_id, "reflection.view")
-    return [dump_feedback(f) for f in reflection.feedback]
+    return reflection.feedback
 
 
 @blp.route("/reflections/<int:reflection_id>/feedback", methods=["POST"])
@@ -250,7 +236,7 @@ def add_feedback(body, reflection_id: int):
     reflection = authz.access_reflection(user, reflection_id, "reflection.feedback")
     feedback = reflections.add_feedback(user, reflection, body["body_md"])
     db.session.commit()
-    return dump_feedback(feedback)
+    return feedback
 
 
 @blp.route("/cycles/<int:cycle_id>/reflection-count")

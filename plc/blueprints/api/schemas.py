@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from plc import authz
+from plc.blueprints.api import api_user
+from plc.extensions import db
+from plc.models import User
+from plc.models._types import length_of
+from plc.services import org
+
 
 class ObjectSchema(Schema):
     """A response schema that serialises a model object (or any object) itself.
@@ -31,12 +38,13 @@ class PageArgsSchema(Schema):
 
 
 class SchoolQueryArgsSchema(PageArgsSchema):
-    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    q = fields.String(load_default=None, validate=validate.Length(max=100))  # the words searched for: no column
     network_id = fields.Integer(load_default=None)
 
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    email = fields.String(required=True, validate=validate.Length(min=3, max=length_of(User.email)))
+    # no column holds a password (only its hash)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)
 
 
@@ -66,13 +74,15 @@ class NetworkBriefSchema(Schema):
     kind = fields.String(required=True)
 
 
-class SchoolBriefSchema(Schema):
+class SchoolBriefSchema(ObjectSchema):
     id = fields.Integer(required=True)
     name_th = fields.String(required=True)
     name_en = fields.String(allow_none=True)
 
 
 class SchoolSchema(SchoolBriefSchema):
+    """Read from the school; ``network_ids`` are the networks the caller may see."""
+
     alt_name_th = fields.String(allow_none=True)
     affiliation = fields.Nested(CodeNameSchema, allow_none=True)
     area_office = fields.Nested(AreaOfficeBriefSchema, allow_none=True)
@@ -83,18 +93,38 @@ class SchoolSchema(SchoolBriefSchema):
     flags = fields.List(fields.String(), required=True)
     network_ids = fields.List(fields.Integer(), required=True)
 
+    def get_affiliation(self, school) -> dict | None:
+        affiliation = school.affiliation  # its short name is the one shown
+        return affiliation and {"code": affiliation.code, "name_th": affiliation.short_th,
+                                "name_en": affiliation.name_en}
 
-class NetworkSchema(NetworkBriefSchema):
+    def get_levels(self, school) -> list:
+        return list(school.levels or [])
+
+    def get_flags(self, school) -> list:
+        return list(school.flags or [])
+
+    def get_network_ids(self, school) -> list[int]:
+        return [n.id for n in school.networks if authz.can_view_network(api_user(), n)]
+
+
+class NetworkSchema(ObjectSchema, NetworkBriefSchema):
     key = fields.String(allow_none=True)
     programme = fields.String(allow_none=True)
     cohort = fields.Integer(allow_none=True)
     formal = fields.Boolean(required=True)
     school_count = fields.Integer(required=True)
 
+    def get_school_count(self, network) -> int:
+        return len(network.schools)
+
 
 class NetworkDetailSchema(NetworkSchema):
     schools = fields.List(fields.Nested(SchoolBriefSchema), required=True)
     staff = fields.List(fields.Nested(lambda: MemberSchema()), required=True)
+
+    def get_staff(self, network) -> list:
+        return db.session.scalars(org.current_members_query(network_id=network.id)).all()
 
 
 class UserBriefSchema(Schema):
@@ -110,13 +140,21 @@ class MemberSchema(Schema):
     starts_on = fields.Date(required=True)
 
 
-class RoleSchema(Schema):
+class RoleSchema(ObjectSchema):
+    """Read from a membership."""
+
     role = fields.String(required=True)
     scope_kind = fields.String(required=True, validate=validate.OneOf(["school", "network", "area_office", "global"]))
     scope_id = fields.Integer(allow_none=True)
     scope_name_th = fields.String(allow_none=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True)
+
+    def get_scope_id(self, membership) -> int | None:
+        return getattr(membership.scope, "id", None)
+
+    def get_scope_name_th(self, membership) -> str | None:
+        return getattr(membership.scope, "name_th", None)
 
 
 class MeUserSchema(UserBriefSchema):
@@ -156,9 +194,3 @@ class PersonSchema(Schema):
     name_th = fields.String(required=True)
     name_en = fields.String(allow_none=True)
 
-
-def dump_person(user) -> dict | None:
-    return None if user is None else {"id": user.id, "name_th": user.name_th, "name_en": user.name_en}
-
-
-LONG_TEXT = validate.Length(max=20000)
