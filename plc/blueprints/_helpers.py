@@ -17,6 +17,17 @@ def safe_next_url(target: str | None, default: str) -> str:
     return target
 
 
+def whole_number(value) -> int | None:
+    """An id or count as typed in a query string or a form field: digits only (Thai digits too), small
+    enough for the database; anything else is None."""
+    raw = str(value or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def int_arg(name: str) -> int | None:
+    return whole_number(request.args.get(name))
+
+
 def page_arg() -> int:
     try:
         return max(1, int(request.args.get("page", "1")))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import int_arg, page_arg, page_size
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.circles import (
@@ -52,11 +52,6 @@ def my_work(user, limit: int = 10) -> tuple[list[Circle], list[Cycle]]:
     return mine[:limit], active
 
 
-def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 def _member_or_404(circle: Circle, member_id: int) -> CircleMember:
     member = db.session.get(CircleMember, member_id)
     if member is None or member.circle_id != circle.id or not member.is_current():
@@ -88,7 +83,7 @@ def _circle_input(form: CircleForm) -> circles.CircleInput:
 @bp.get("/circles")
 @login_required
 def index():
-    school_id, network_id = _int_arg("school"), _int_arg("network")
+    school_id, network_id = int_arg("school"), int_arg("network")
     school = db.session.get(School, school_id) if school_id else None
     network = db.session.get(Network, network_id) if network_id else None
     if school is not None and not authz.can_view_school(current_user, school):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from plc import authz
+from plc.blueprints._helpers import int_arg, whole_number
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.coaching import (
@@ -41,22 +42,13 @@ def _previous(term: AcademicTerm) -> AcademicTerm:
     return AcademicTerm(term.year_be, 1) if term.semester == 2 else AcademicTerm(term.year_be - 1, 2)
 
 
-def _int(value) -> int | None:
-    raw = (value or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
-def _int_arg(name: str) -> int | None:
-    return _int(request.args.get(name))
-
-
 def _posted_plan() -> tuple[int, int, int | None] | None:
     """The teacher, school and cycle a posted visit form names (``teacher`` is ``teacher_id:school_id``)."""
     teacher, _sep, school = (request.form.get("teacher") or "").partition(":")
-    teacher_id, school_id = _int(teacher), _int(school)
+    teacher_id, school_id = whole_number(teacher), whole_number(school)
     if teacher_id is None or school_id is None:
         return None
-    return teacher_id, school_id, _int(request.form.get("cycle_id")) or None
+    return teacher_id, school_id, whole_number(request.form.get("cycle_id")) or None
 
 
 # ---------------------------------------------------------------------------- the calendar
@@ -93,11 +85,11 @@ def create():
     available_cycles = db.session.scalars(cycles.cycles_query(current_user, status="active").limit(200)).all()
     form = VisitForm(teachers=teachers, cycles=available_cycles)
     if request.method == "GET":
-        teacher_id, school_id = _int_arg("teacher_id"), _int_arg("school_id")
+        teacher_id, school_id = int_arg("teacher_id"), int_arg("school_id")
         chosen = [(t, s) for t, s in teachers if t.id == teacher_id and (school_id is None or s.id == school_id)]
         if chosen:
             form.teacher.data = f"{chosen[0][0].id}:{chosen[0][1].id}"
-        form.cycle_id.data = _int_arg("cycle_id") or 0
+        form.cycle_id.data = int_arg("cycle_id") or 0
     status = 200
     if form.validate_on_submit() and planned_with is not None:  # a valid choice names a teacher
         teacher, school, cycle = planned_with

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import int_arg, page_arg, page_size
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.goals import FOCUS_TAXONOMY_LABELS, GoalForm, GoalStatusForm
@@ -33,11 +33,6 @@ STATUS_ACTIONS = {
 
 def current_year() -> int:
     return academic_term(bangkok_today()).year_be
-
-
-def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def focus_groups() -> list[tuple[str, str, list[FocusArea]]]:
@@ -73,9 +68,9 @@ def _goal_input(form: GoalForm) -> goals.GoalInput:
 @bp.get("/goals")
 @login_required
 def index():
-    school_id = _int_arg("school")
-    network_id = _int_arg("network")
-    year = _int_arg("year") if "year" in request.args else current_year()
+    school_id = int_arg("school")
+    network_id = int_arg("network")
+    year = int_arg("year") if "year" in request.args else current_year()
     school = db.session.get(School, school_id) if school_id else None
     if school is not None and not authz.can_view_school(current_user, school):
         school = None
@@ -104,7 +99,7 @@ def index():
 @login_required
 def create():
     schools = _draftable_schools()
-    wanted = _int_arg("school")
+    wanted = int_arg("school")
     if wanted is not None:
         authz.access_goal_school(current_user, wanted, "goal.create")
     if not schools:
@@ -249,7 +244,7 @@ def publish_core(network_id: int):
 @login_required
 def coverage(network_id: int):
     network = authz.access_goal_network(current_user, network_id, "goal.coverage")
-    year = _int_arg("year") or current_year()
+    year = int_arg("year") or current_year()
     if not 2400 <= year <= 2800:
         abort(404)
     templates, rows = goals.coverage(network, year)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import page_arg, page_size, whole_number
 from plc.extensions import db, limiter
 from plc.forms._fields import apply_service_errors
 from plc.forms.circles import LEARNING_AREAS
@@ -43,11 +43,6 @@ DIFF_CONTEXT = 3  # unchanged lines kept around each change; longer unchanged st
 # ---------------------------------------------------------------------------- arguments
 
 
-def _int(value) -> int | None:
-    raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 # ---------------------------------------------------------------------------- the list
 
 
@@ -59,7 +54,7 @@ def index():
     grade = (request.args.get("grade") or "").strip()[:60]
     showcase = request.args.get("showcase") == "1"
     mine = request.args.get("mine") == "1"
-    school_id = _int(request.args.get("school"))
+    school_id = whole_number(request.args.get("school"))
     school = db.session.get(School, school_id) if school_id else None
     if school is not None and not authz.can_view_school(current_user, school):
         school = None
@@ -186,7 +181,7 @@ def _preview_of(form: LessonPlanForm) -> str:
 @login_required
 def create():
     asked = None
-    asked_id = _int(request.args.get("cycle_id"))
+    asked_id = whole_number(request.args.get("cycle_id"))
     if asked_id:
         asked = authz.access_plan_cycle(current_user, asked_id, "lesson_plan.create")
     form = LessonPlanForm()
@@ -338,8 +333,8 @@ def show(plan_id: int):
 def comment(plan_id: int):
     plan = authz.access_plan(current_user, plan_id, "lesson_plan.comment")
     form = CommentForm()
-    parent_id = _int(form.parent_id.data)
-    revision_number = _int(form.revision.data)
+    parent_id = whole_number(form.parent_id.data)
+    revision_number = whole_number(form.revision.data)
     # Errors show under the reply box of the comment answered, or under the main box.
     reply_to = parent_id if any(c.id == parent_id for c in plan.comments) else None
     if form.validate_on_submit():
@@ -558,8 +553,8 @@ def fold_diff(lines: list, context: int = DIFF_CONTEXT) -> list[DiffBlock]:
 def diff(plan_id: int):
     plan = authz.access_plan(current_user, plan_id, "lesson_plan.diff")
     latest = plan.revisions[-1].number
-    old = lesson_plans.revision_of(plan, _int(request.args.get("from")) or max(1, latest - 1))
-    new = lesson_plans.revision_of(plan, _int(request.args.get("to")) or latest)
+    old = lesson_plans.revision_of(plan, whole_number(request.args.get("from")) or max(1, latest - 1))
+    new = lesson_plans.revision_of(plan, whole_number(request.args.get("to")) or latest)
     lines = lesson_plans.diff(old, new)
     added = sum(1 for line in lines if line.op == "insert")
     removed = sum(1 for line in lines if line.op == "delete")

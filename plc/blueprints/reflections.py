@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from plc import authz
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import page_arg, page_size, whole_number
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.people import ConfirmForm
@@ -70,11 +70,6 @@ def _iso(moment) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds") if moment else ""
 
 
-def _int(value) -> int | None:
-    raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 def _writable_cycles(user, keep: Cycle | None = None) -> list[Cycle]:
     """Cycles the user may write reflections in (active first); ``keep`` stays for an existing one."""
     found = [c for c in db.session.scalars(cycles.cycles_query(user)) if authz.can_work_on_cycle(user, c)]
@@ -101,9 +96,9 @@ def _build_form(action: str, reflection: Reflection | None = None, *, default_cy
     cycle) before the form is asked whether it is one of its choices."""
     wanted = None
     if request.method == "POST":
-        wanted = _int(request.form.get("cycle_id"))
+        wanted = whole_number(request.form.get("cycle_id"))
         authz.check_reflection_links(current_user, reflection, wanted or None,
-                                     _int(request.form.get("lesson_plan_id")) or None, action)
+                                     whole_number(request.form.get("lesson_plan_id")) or None, action)
     available = _writable_cycles(current_user, keep=reflection.cycle if reflection else None)
     wanted = wanted or (reflection.cycle_id if reflection else default_cycle_id)
     cycle = next((c for c in available if c.id == wanted), available[0] if available else None)
@@ -201,7 +196,7 @@ def cycle_reflections(cycle: Cycle) -> SimpleNamespace:
 @login_required
 def index():
     show = request.args.get("show") if request.args.get("show") in ("mine", "shared") else "mine"
-    cycle_id = _int(request.args.get("cycle_id"))
+    cycle_id = whole_number(request.args.get("cycle_id"))
     cycle = db.session.get(Cycle, cycle_id) if cycle_id else None
     if cycle is not None and not authz.can_view_cycle(current_user, cycle):
         cycle = None
@@ -250,7 +245,7 @@ def overview():
 @bp.route("/reflections/new", methods=["GET", "POST"])
 @login_required
 def create():
-    wanted = _int(request.args.get("cycle_id"))
+    wanted = whole_number(request.args.get("cycle_id"))
     if wanted and request.method == "GET":
         authz.access_reflection_cycle(current_user, wanted, "reflection.create")
     form, cycle, available = _build_form("reflection.create", default_cycle_id=wanted)

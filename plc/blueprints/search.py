@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import int_arg, page_arg, page_size
 from plc.extensions import db
 from plc.forms.circles import LEARNING_AREAS
 from plc.i18n import current_locale
@@ -33,11 +33,6 @@ KIND_TABS = {
     "cycle": _l("PLC cycles"),
 }
 MAX_QUERY = 100
-
-
-def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def _text_arg(name: str, limit: int) -> str | None:
@@ -69,8 +64,8 @@ def index():
     q = " ".join((request.args.get("q") or "").split())[:MAX_QUERY]
     kind = request.args.get("kind") if request.args.get("kind") in SEARCH_KINDS else None
     filters = search.Filters(kinds=(kind,) if kind else SEARCH_KINDS, learning_area=_text_arg("learning_area", 120),
-                             grade=_text_arg("grade", 60), innovation_id=_int_arg("innovation_id"),
-                             school_id=_int_arg("school_id"))
+                             grade=_text_arg("grade", 60), innovation_id=int_arg("innovation_id"),
+                             school_id=int_arg("school_id"))
     pagination, results, kind_counts = None, [], {}
     if q:
         pagination = db.paginate(search.query(current_user, q, filters), page=page_arg(), per_page=page_size(),
