@@ -54,7 +54,7 @@ class Cycle(db.Model):
     challenge_issues: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
     target_grade: Mapped[str | None] = mapped_column(String(60))
     target_class_size: Mapped[int | None] = mapped_column(Integer)
-    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list, info={"item_max_length": 30})
     template: Mapped[str] = mapped_column(String(16), default="thai_plc")
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("innovation_version.id"))
     status: Mapped[str] = mapped_column(String(12), default=CycleStatus.ACTIVE)

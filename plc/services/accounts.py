@@ -19,7 +19,7 @@ from plc import audit
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, User
-from plc.models._types import utcnow
+from plc.models._types import length_of, utcnow
 from plc.realtime import outbox
 from plc.services import passwords
 
@@ -66,7 +66,7 @@ def authenticate(email: str, password: str) -> User | None:
 def start_login_session(user: User, ip: str | None, user_agent: str | None) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=_digest(token), user_id=user.id, ip=ip,
-                                user_agent=(user_agent or "")[:255]))
+                                user_agent=(user_agent or "")[:length_of(LoginSession.user_agent)]))
     db.session.flush()
     return token
 

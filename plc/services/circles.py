@@ -185,7 +185,7 @@ def record_meeting(actor: User, circle: Circle, *, held_on: date, title: str, mo
         errors["cycle_id"] = [_("This cycle is closed.")]
     if errors:
         raise CircleError(errors)
-    meeting = CircleMeeting(circle=circle, held_on=held_on, title=title.strip()[:200], mode=mode,
+    meeting = CircleMeeting(circle=circle, held_on=held_on, title=fit(CircleMeeting.title, title), mode=mode,
                             notes=clean_text(notes), minutes=minutes, cycle=cycle, recorded_by_id=actor.id)
     db.session.add(meeting)
     db.session.flush()

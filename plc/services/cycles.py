@@ -159,7 +159,7 @@ def create(actor: User, circle: Circle, data: CycleInput) -> Cycle:
             errors["template_version_id"] = [_("This innovation has no steps to follow; choose another template.")]
     elif data.template not in PHASE_TEMPLATES:
         errors["template"] = [_("Choose a phase template.")]
-    groups = [g.strip()[:30] for g in (data.target_groups or []) if g and g.strip()]
+    groups = [g.strip()[:Cycle.target_groups.info["item_max_length"]] for g in (data.target_groups or []) if g and g.strip()]
     size = data.target_class_size
     if size is not None and not 1 <= int(size) <= 500:
         errors["target_class_size"] = [_("Give the class size as a number of students.")]

@@ -12,7 +12,7 @@ from plc import audit, authz
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import FocusArea, Network, School, SchoolGoal, User
-from plc.models._types import utcnow
+from plc.models._types import length_of, utcnow
 from plc.models.cycles import cycle_goal
 from plc.models.goals import GoalStatus
 from plc.services.inputs import clean_text
@@ -37,8 +37,8 @@ def _validated(data: GoalInput) -> tuple[GoalInput, list[FocusArea]]:
     errors: dict[str, list[str]] = {}
     if not clean_text(data.statement):
         errors["statement"] = [_("Write the goal.")]
-    elif len(data.statement) > 2000:
-        errors["statement"] = [_("Keep the goal under 2,000 characters.")]
+    elif len(data.statement) > length_of(SchoolGoal.statement):
+        errors["statement"] = [_("Keep the goal under %(n)s characters.", n=f"{length_of(SchoolGoal.statement):,}")]
     if not (2500 <= int(data.academic_year_be or 0) <= 2700):
         errors["academic_year_be"] = [_("Give the academic year in the Buddhist Era, for example 2569.")]
     areas = list(db.session.scalars(select(FocusArea).where(FocusArea.id.in_(data.focus_area_ids or ()))))

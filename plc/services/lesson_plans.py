@@ -29,10 +29,11 @@ from plc.models import (
     LessonPlanRevision,
     User,
 )
-from plc.models._types import utcnow
+from plc.models._types import length_of, utcnow
 from plc.models.lesson_plans import COMMENT_KINDS, PLAN_VISIBILITIES
 from plc.rendering import render_markdown
 from plc.services import search
+from plc.services.inputs import clean_text, fit
 
 
 class LessonPlanError(ServiceError):
@@ -51,11 +52,6 @@ class PlanInput:
     cycle_id: int | None = None
     step_ids: list[int] = field(default_factory=list)
     message: str | None = None
-
-
-def _clean(text: str | None, limit: int | None = None) -> str | None:
-    text = (text or "").strip()
-    return (text[:limit] if limit else text) or None
 
 
 # ---------------------------------------------------------------------------- templates
@@ -157,10 +153,11 @@ def _validate(actor: User, data: PlanInput,
     author who has left the circle can still revise the plan."""
 
     errors: dict[str, list[str]] = {}
-    if not _clean(data.title):
+    if not clean_text(data.title):
         errors["title"] = [_("Give the plan a title.")]
-    if len(data.body_md or "") > 200_000:
-        errors["body_md"] = [_("The plan is too long (at most 200,000 characters).")]
+    if len(data.body_md or "") > length_of(LessonPlan.body_md):
+        errors["body_md"] = [_("The plan is too long (at most %(n)s characters).",
+                               n=f"{length_of(LessonPlan.body_md):,}")]
     if data.visibility not in PLAN_VISIBILITIES:
         errors["visibility"] = [_("Choose who can see the plan.")]
     if data.duration_minutes is not None and not 1 <= int(data.duration_minutes) <= 60 * 40:
@@ -200,8 +197,8 @@ def create(actor: User, data: PlanInput) -> LessonPlan:
     body = data.body_md or ""
     plan = LessonPlan(author_id=actor.id, school_id=(circle.school_id if circle and circle.school_id else
                                                      _author_school_id(actor)),
-                      circle=circle, cycle=cycle, title=data.title.strip()[:200],
-                      learning_area=_clean(data.learning_area, 120), grade=_clean(data.grade, 60),
+                      circle=circle, cycle=cycle, title=fit(LessonPlan.title, data.title),
+                      learning_area=fit(LessonPlan.learning_area, data.learning_area), grade=fit(LessonPlan.grade, data.grade),
                       duration_minutes=data.duration_minutes, visibility=data.visibility, steps=steps)
     db.session.add(plan)
     db.session.flush()
@@ -215,7 +212,7 @@ def _add_revision(actor: User, plan: LessonPlan, title: str, body_md: str, messa
     plan.revision_count += 1
     html = render_markdown(body_md)
     revision = LessonPlanRevision(plan=plan, number=plan.revision_count, title=title, body_md=body_md,
-                                  body_html=html, message=_clean(message, 300), author_id=actor.id,
+                                  body_html=html, message=fit(LessonPlanRevision.message, message), author_id=actor.id,
                                   restored_from=restored_from)
     db.session.add(revision)
     plan.title, plan.body_md, plan.body_html, plan.updated_at = title, body_md, html, utcnow()
@@ -226,12 +223,12 @@ def _add_revision(actor: User, plan: LessonPlan, title: str, body_md: str, messa
 def update(actor: User, plan: LessonPlan, data: PlanInput) -> LessonPlanRevision | None:
     """Saves the plan; a change of title or text becomes a new revision (None when nothing changed)."""
     steps, circle, cycle = _validate(actor, data, plan)
-    plan.learning_area = _clean(data.learning_area, 120)
-    plan.grade = _clean(data.grade, 60)
+    plan.learning_area = fit(LessonPlan.learning_area, data.learning_area)
+    plan.grade = fit(LessonPlan.grade, data.grade)
     plan.duration_minutes = data.duration_minutes
     plan.visibility = data.visibility
     plan.circle, plan.cycle, plan.steps = circle, cycle, steps
-    title, body = data.title.strip()[:200], data.body_md or ""
+    title, body = fit(LessonPlan.title, data.title), data.body_md or ""
     revision = None
     if title != plan.title or body != plan.body_md:
         revision = _add_revision(actor, plan, title, body, data.message)
@@ -328,10 +325,10 @@ def add_comment(actor: User, plan: LessonPlan, *, body_md: str, kind: str = "not
     errors: dict[str, list[str]] = {}
     if kind not in COMMENT_KINDS:
         errors["kind"] = [_("Choose question, suggestion, strength or note.")]
-    if not _clean(body_md):
+    if not clean_text(body_md):
         errors["body_md"] = [_("Write your comment.")]
-    elif len(body_md) > 10_000:
-        errors["body_md"] = [_("Keep comments under 10,000 characters.")]
+    elif len(body_md) > length_of(Comment.body_md):
+        errors["body_md"] = [_("Keep comments under %(n)s characters.", n=f"{length_of(Comment.body_md):,}")]
     parent = db.session.get(Comment, parent_id) if parent_id else None
     if parent_id and (parent is None or parent.plan_id != plan.id):
         errors["parent_id"] = [_("You can only reply to a comment on this plan.")]

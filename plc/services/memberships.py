@@ -11,6 +11,7 @@ from plc import audit
 from plc.extensions import db
 from plc.i18n import bangkok_today
 from plc.models import AreaOffice, Membership, Network, Role, School, User
+from plc.models._types import length_of
 from plc.services.accounts import (
     AccountError,
     InvitationLink,
@@ -60,7 +61,7 @@ def invite(actor: User, *, email: str, name_th: str, name_en: str | None, role: 
     """Adds the person (creating the account if needed) with ``role`` in ``scope``. A person who
     has no password yet gets a single-use link to set one."""
     email = normalise_email(email)
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+    if not EMAIL_PATTERN.match(email) or len(email) > length_of(User.email):
         raise AccountError(_("Enter a valid e-mail address."), {"email": [_("Enter a valid e-mail address.")]})
     if not (name_th or "").strip():
         raise AccountError(_("Enter the person's name."), {"name_th": [_("Enter the person's name.")]})

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from plc.extensions import db
 from plc.models import User
-from plc.models._types import utcnow
+from plc.models._types import length_of, utcnow
 from plc.models.live_sessions import Notification
 
 NOTIFICATION_TEXTS = {
@@ -21,7 +21,7 @@ NOTIFICATION_TEXTS = {
 def notify(user_id: int, kind: str, data: dict, url: str | None = None) -> Notification:
     """Keeps the kind and its values; the text is worded when shown, in the reader's language.
     ``title`` keeps the wording in the sender's language for readers of old rows."""
-    note = Notification(user_id=user_id, kind=kind, data=data, title=notification_text(kind, data)[:300], url=url)
+    note = Notification(user_id=user_id, kind=kind, data=data, title=notification_text(kind, data)[:length_of(Notification.title)], url=url)
     db.session.add(note)
     return note
 

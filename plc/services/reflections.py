@@ -13,11 +13,11 @@ from plc import authz
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Circle, Cycle, LessonPlan, Membership, Reflection, ReflectionFeedback, Role, User
-from plc.models._types import utcnow
+from plc.models._types import length_of, utcnow
 from plc.models.org import network_school
 from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES, ReflectionStatus
 from plc.rendering import render_markdown
-from plc.services.inputs import clean_text
+from plc.services.inputs import clean_text, fit
 
 
 class ReflectionError(ServiceError):
@@ -136,7 +136,7 @@ def _validate(actor: User, data: ReflectionInput) -> tuple[Cycle, User | None, L
     plan = db.session.get(LessonPlan, data.lesson_plan_id) if data.lesson_plan_id else None
     if data.lesson_plan_id and (plan is None or not authz.can_view_plan(actor, plan)):
         errors["lesson_plan_id"] = [_("Choose a lesson plan you can see.")]
-    if len(data.body_md or "") > 100_000:
+    if len(data.body_md or "") > length_of(Reflection.body_md):
         errors["body_md"] = [_("The reflection is too long.")]
     if errors:
         raise ReflectionError(errors)
@@ -144,7 +144,7 @@ def _validate(actor: User, data: ReflectionInput) -> tuple[Cycle, User | None, L
 
 
 def _apply(reflection: Reflection, data: ReflectionInput, partner, plan) -> None:
-    reflection.title = data.title.strip()[:200]
+    reflection.title = fit(Reflection.title, data.title)
     reflection.visibility = data.visibility
     reflection.partner = partner
     reflection.lesson_plan = plan

@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, text
 from plc import authz
 from plc.extensions import db
 from plc.models import Circle, Cycle, Innovation, LessonPlan
+from plc.models._types import length_of
 from plc.models.search import SEARCH_KINDS, SearchDocument
 from plc.rendering import plain_text
 
@@ -30,7 +31,7 @@ def _upsert(kind: str, object_id: int, *, title: str, body: str, learning_area=N
     if document is None:
         document = SearchDocument(kind=kind, object_id=object_id)
         db.session.add(document)
-    document.title = (title or "")[:300]
+    document.title = (title or "")[:length_of(SearchDocument.title)]
     document.body = body or ""
     document.learning_area = learning_area
     document.grade = grade

@@ -234,8 +234,8 @@ class CycleCreateSchema(Schema):
     target_grade = fields.String(load_default=None, allow_none=True,
                                  validate=validate.Length(max=length_of(Cycle.target_grade)))
     target_class_size = fields.Integer(load_default=None, allow_none=True)
-    # target_groups is one JSON column: no column holds one group's size (the service keeps 30 characters).
-    target_groups = fields.List(fields.String(validate=validate.Length(max=30)), load_default=list,
+    target_groups = fields.List(fields.String(validate=validate.Length(max=Cycle.target_groups.info["item_max_length"])),
+                                load_default=list,
                                 validate=validate.Length(max=10), metadata={"example": ["เก่ง", "กลาง", "อ่อน"]})
 
 
