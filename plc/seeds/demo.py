@@ -124,148 +124,161 @@ def combined_groups(groups: list[tuple[int, float, float]]) -> tuple[int, float,
 def seed_demo_plc(networks: dict[str, Network], schools: dict[str, School]) -> dict[str, int]:
     """Goals, circles, meetings and cycles of ``seeds/demo/plc.yaml``; existing rows (matched by
     natural keys) are left as they are."""
-
     data = load_yaml("demo/plc.yaml")
-    users = {u.email: u for u in db.session.scalars(select(User))}
-    areas = {f"{a.taxonomy}:{a.code}": a.id for a in db.session.scalars(select(FocusArea))}
-    school_keys = {school.id: key for key, school in schools.items()}
-
-    def goal_input(item: dict) -> goal_service.GoalInput:
-        return goal_service.GoalInput(
-            statement=item["statement"].strip(), academic_year_be=int(item["year"]),
-            context_needs=item.get("context_needs"), indicator=item.get("indicator"), target=item.get("target"),
-            focus_area_ids=tuple(areas[code] for code in item.get("focus_areas", [])))
-
-    def approve(goal: SchoolGoal, approval) -> None:
-        email, day = approval
-        goal_service.transition(users[email], goal, "approve")
-        goal.approved_at = goal.updated_at = _at(day, 14)
-
-    # -- core goals: the coordinator publishes, each school's director approves its copy
-    goals: dict[str, SchoolGoal] = {}
-    for item in data.get("core_goals", []):
-        network = networks[item["network"]]
-        template = db.session.scalar(select(SchoolGoal).where(
-            SchoolGoal.kind == "core", SchoolGoal.network_id == network.id, SchoolGoal.school_id.is_(None),
-            SchoolGoal.academic_year_be == int(item["year"]), SchoolGoal.statement == item["statement"].strip()))
-        if template is None:
-            template = goal_service.publish_core_goal(users[item["by"]], network, goal_input(item))
-            published = _at(item["published_on"])
-            template.created_at = template.approved_at = template.updated_at = published
-            for copy in template.copies:
-                copy.created_at = copy.updated_at = published
-                approval = item.get("approvals", {}).get(school_keys.get(copy.school_id))
-                if approval:
-                    approve(copy, approval)
-        have = {copy.school_id for copy in template.copies}
-        for school in network.schools:  # a school that joined the network after publishing
-            if school.id not in have:
-                db.session.add(SchoolGoal(
-                    kind="core", school=school, network=network, parent=template,
-                    academic_year_be=template.academic_year_be, statement=template.statement,
-                    context_needs=template.context_needs, indicator=template.indicator, target=template.target,
-                    focus_areas=list(template.focus_areas), created_by_id=template.created_by_id))
-        db.session.flush()
-        for copy in template.copies:
-            if copy.school_id in school_keys:
-                goals[f"core:{item['network']}@{school_keys[copy.school_id]}"] = copy
-
-    # -- the schools' own goals (achieving or carrying over waits until the cycles exist)
-    pending: list[tuple[SchoolGoal, dict]] = []
-    for item in data.get("school_goals", []):
-        school = schools[item["school"]]
-        goal = db.session.scalar(select(SchoolGoal).where(
-            SchoolGoal.kind == "school", SchoolGoal.school_id == school.id,
-            SchoolGoal.academic_year_be == int(item["year"]), SchoolGoal.statement == item["statement"].strip()))
-        if goal is None:
-            goal = goal_service.create_school_goal(users[item["by"]], school, goal_input(item))
-            goal.created_at = goal.updated_at = _at(item["created_on"])
-            if item.get("status", "draft") != "draft":
-                approve(goal, item["approved"])
-            if item.get("status") in ("achieved", "carried_over"):
-                pending.append((goal, item))
-        goals[item["key"]] = goal
-
-    # -- circles and their members
-    circles: dict[str, Circle] = {}
-    for item in data.get("circles", []):
-        scope = schools[item["school"]] if "school" in item else networks[item["network"]]
-        scope_clause = (Circle.school_id == scope.id) if isinstance(scope, School) else (Circle.network_id == scope.id)
-        circle = db.session.scalar(select(Circle).where(scope_clause, Circle.name == item["name"].strip()))
-        created_on = as_date(item["created_on"])
-        facilitator = users[item["facilitator"]]
-        if circle is None:
-            circle = circle_service.create(facilitator, scope, circle_service.CircleInput(
-                name=item["name"], learning_area=item.get("learning_area"), grade_band=item.get("grade_band"),
-                description=item.get("description"), norms=item.get("norms"),
-                meeting_count=int(item.get("meeting_count", 1)), meeting_period=item.get("meeting_period", "semester")))
-            circle.created_at = _at(created_on, 8)
-            for member in circle.members:
-                member.joined_on, member.accepted_norms_at = created_on, _at(created_on, 8)
-        known = {member.user_id for member in circle.members}  # someone who left is not added again
-        for email in item.get("members", []):
-            user = users[email]
-            if user.id in known:
-                continue
-            member = circle_service.add_member(facilitator, circle, user)
-            member.joined_on = created_on
-            circle_service.accept_norms(user, circle).accepted_norms_at = _at(created_on, 10)
-        db.session.flush()
-        circles[item["key"]] = circle
-
-    # -- cycles
-    versions = {i.slug: i.current for i in db.session.scalars(select(Innovation))}
-    cycles: dict[str, Cycle] = {}
-    to_close: list[tuple[Cycle, dict]] = []
-    for item in data.get("cycles", []):
-        circle = circles[item["circle"]]
-        cycle = db.session.scalar(select(Cycle).where(Cycle.circle_id == circle.id,
-                                                      Cycle.title == item["title"].strip()))
-        if cycle is None:
-            cycle = _demo_cycle(item, circle, users, goals, versions, cycle_service, outcome_service)
-            if item.get("closed_on"):
-                to_close.append((cycle, item))
-        cycles[item["key"]] = cycle
-
-    # -- meetings held
-    for item in data.get("circles", []):
-        circle = circles[item["key"]]
-        for meeting in item.get("meetings", []):
-            held_on = as_date(meeting["held_on"])
-            exists = db.session.scalar(select(CircleMeeting.id).where(
-                CircleMeeting.circle_id == circle.id, CircleMeeting.held_on == held_on,
-                CircleMeeting.title == meeting["title"].strip()))
-            if exists is None:
-                cycle = cycles.get(meeting.get("cycle"))
-                if cycle is not None and cycle.is_closed:
-                    cycle = None  # a meeting added to the YAML after its cycle was closed: keep it unlinked
-                row = circle_service.record_meeting(
-                    users[meeting["by"]], circle, held_on=held_on, title=meeting["title"],
-                    mode=meeting.get("mode", "onsite"), notes=meeting.get("notes"), minutes=meeting.get("minutes"),
-                    cycle=cycle)
-                row.created_at = _at(held_on, 17)
-    db.session.flush()
-
-    # -- cycles end with their lessons learned (after their meetings: a closed cycle takes no more)
-    for cycle, item in to_close:
-        _close_demo_cycle(item, cycle, users[item["by"]], cycle_service)
-
-    # -- goals reached or carried over at the end of their year
-    for goal, item in pending:
-        actor = users[item["approved"][0]]
-        follow_up = goal_service.transition(actor, goal, "achieve" if item["status"] == "achieved" else "carry_over")
-        goal.updated_at = _at(item["closed_on"], 15)
-        if follow_up is not None:
-            follow_up.created_at = follow_up.updated_at = _at(item["closed_on"], 15)
-            if (item.get("follow_up") or {}).get("approved"):
-                approve(follow_up, item["follow_up"]["approved"])
-    db.session.flush()
+    plc = _DemoPlc(networks, schools)
+    plc.core_goals(data.get("core_goals", []))
+    plc.school_goals(data.get("school_goals", []))
+    plc.circles_with_members(data.get("circles", []))
+    plc.cycles_through_their_phases(data.get("cycles", []))
+    plc.meetings(data.get("circles", []))
+    for cycle, item in plc.to_close:  # after their meetings: a closed cycle takes no more
+        _close_demo_cycle(item, cycle, plc.users[item["by"]], cycle_service)
+    plc.goals_reached_or_carried_over()
 
     def total(model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
     return {"goals": total(SchoolGoal), "circles": total(Circle), "meetings": total(CircleMeeting),
             "cycles": total(Cycle), "outcomes": total(OutcomeMeasure)}
+
+
+class _DemoPlc:
+    """The demo's PLC work, loaded in the order the story needs; each part keeps what the next asks."""
+
+    def __init__(self, networks: dict[str, Network], schools: dict[str, School]):
+        self.networks, self.schools = networks, schools
+        self.users = {u.email: u for u in db.session.scalars(select(User))}
+        self.areas = {f"{a.taxonomy}:{a.code}": a.id for a in db.session.scalars(select(FocusArea))}
+        self.school_keys = {school.id: key for key, school in schools.items()}
+        self.goals: dict[str, SchoolGoal] = {}
+        self.circles: dict[str, Circle] = {}
+        self.cycles: dict[str, Cycle] = {}
+        self.pending: list[tuple[SchoolGoal, dict]] = []  # achieved or carried over once the cycles exist
+        self.to_close: list[tuple[Cycle, dict]] = []
+
+    def goal_input(self, item: dict) -> goal_service.GoalInput:
+        return goal_service.GoalInput(
+            statement=item["statement"].strip(), academic_year_be=int(item["year"]),
+            context_needs=item.get("context_needs"), indicator=item.get("indicator"), target=item.get("target"),
+            focus_area_ids=tuple(self.areas[code] for code in item.get("focus_areas", [])))
+
+    def approve(self, goal: SchoolGoal, approval) -> None:
+        email, day = approval
+        goal_service.transition(self.users[email], goal, "approve")
+        goal.approved_at = goal.updated_at = _at(day, 14)
+
+    def core_goals(self, items: list[dict]) -> None:
+        """The coordinator publishes, each school's director approves its copy."""
+        for item in items:
+            network = self.networks[item["network"]]
+            template = db.session.scalar(select(SchoolGoal).where(
+                SchoolGoal.kind == "core", SchoolGoal.network_id == network.id, SchoolGoal.school_id.is_(None),
+                SchoolGoal.academic_year_be == int(item["year"]), SchoolGoal.statement == item["statement"].strip()))
+            if template is None:
+                template = goal_service.publish_core_goal(self.users[item["by"]], network, self.goal_input(item))
+                published = _at(item["published_on"])
+                template.created_at = template.approved_at = template.updated_at = published
+                for copy in template.copies:
+                    copy.created_at = copy.updated_at = published
+                    approval = item.get("approvals", {}).get(self.school_keys.get(copy.school_id))
+                    if approval:
+                        self.approve(copy, approval)
+            have = {copy.school_id for copy in template.copies}
+            for school in network.schools:  # a school that joined the network after publishing
+                if school.id not in have:
+                    db.session.add(SchoolGoal(
+                        kind="core", school=school, network=network, parent=template,
+                        academic_year_be=template.academic_year_be, statement=template.statement,
+                        context_needs=template.context_needs, indicator=template.indicator, target=template.target,
+                        focus_areas=list(template.focus_areas), created_by_id=template.created_by_id))
+            db.session.flush()
+            for copy in template.copies:
+                if copy.school_id in self.school_keys:
+                    self.goals[f"core:{item['network']}@{self.school_keys[copy.school_id]}"] = copy
+
+    def school_goals(self, items: list[dict]) -> None:
+        """The schools' own goals."""
+        for item in items:
+            school = self.schools[item["school"]]
+            goal = db.session.scalar(select(SchoolGoal).where(
+                SchoolGoal.kind == "school", SchoolGoal.school_id == school.id,
+                SchoolGoal.academic_year_be == int(item["year"]), SchoolGoal.statement == item["statement"].strip()))
+            if goal is None:
+                goal = goal_service.create_school_goal(self.users[item["by"]], school, self.goal_input(item))
+                goal.created_at = goal.updated_at = _at(item["created_on"])
+                if item.get("status", "draft") != "draft":
+                    self.approve(goal, item["approved"])
+                if item.get("status") in ("achieved", "carried_over"):
+                    self.pending.append((goal, item))
+            self.goals[item["key"]] = goal
+
+    def circles_with_members(self, items: list[dict]) -> None:
+        for item in items:
+            scope = self.schools[item["school"]] if "school" in item else self.networks[item["network"]]
+            scope_clause = (Circle.school_id == scope.id) if isinstance(scope, School) else (Circle.network_id == scope.id)
+            circle = db.session.scalar(select(Circle).where(scope_clause, Circle.name == item["name"].strip()))
+            created_on = as_date(item["created_on"])
+            facilitator = self.users[item["facilitator"]]
+            if circle is None:
+                circle = circle_service.create(facilitator, scope, circle_service.CircleInput(
+                    name=item["name"], learning_area=item.get("learning_area"), grade_band=item.get("grade_band"),
+                    description=item.get("description"), norms=item.get("norms"),
+                    meeting_count=int(item.get("meeting_count", 1)), meeting_period=item.get("meeting_period", "semester")))
+                circle.created_at = _at(created_on, 8)
+                for member in circle.members:
+                    member.joined_on, member.accepted_norms_at = created_on, _at(created_on, 8)
+            known = {member.user_id for member in circle.members}  # someone who left is not added again
+            for email in item.get("members", []):
+                user = self.users[email]
+                if user.id in known:
+                    continue
+                member = circle_service.add_member(facilitator, circle, user)
+                member.joined_on = created_on
+                circle_service.accept_norms(user, circle).accepted_norms_at = _at(created_on, 10)
+            db.session.flush()
+            self.circles[item["key"]] = circle
+
+    def cycles_through_their_phases(self, items: list[dict]) -> None:
+        versions = {i.slug: i.current for i in db.session.scalars(select(Innovation))}
+        for item in items:
+            circle = self.circles[item["circle"]]
+            cycle = db.session.scalar(select(Cycle).where(Cycle.circle_id == circle.id,
+                                                          Cycle.title == item["title"].strip()))
+            if cycle is None:
+                cycle = _demo_cycle(item, circle, self.users, self.goals, versions, cycle_service, outcome_service)
+                if item.get("closed_on"):
+                    self.to_close.append((cycle, item))
+            self.cycles[item["key"]] = cycle
+
+    def meetings(self, items: list[dict]) -> None:
+        for item in items:
+            circle = self.circles[item["key"]]
+            for meeting in item.get("meetings", []):
+                held_on = as_date(meeting["held_on"])
+                exists = db.session.scalar(select(CircleMeeting.id).where(
+                    CircleMeeting.circle_id == circle.id, CircleMeeting.held_on == held_on,
+                    CircleMeeting.title == meeting["title"].strip()))
+                if exists is None:
+                    cycle = self.cycles.get(meeting.get("cycle"))
+                    if cycle is not None and cycle.is_closed:
+                        cycle = None  # a meeting added to the YAML after its cycle was closed: keep it unlinked
+                    row = circle_service.record_meeting(
+                        self.users[meeting["by"]], circle, held_on=held_on, title=meeting["title"],
+                        mode=meeting.get("mode", "onsite"), notes=meeting.get("notes"), minutes=meeting.get("minutes"),
+                        cycle=cycle)
+                    row.created_at = _at(held_on, 17)
+        db.session.flush()
+
+    def goals_reached_or_carried_over(self) -> None:
+        for goal, item in self.pending:
+            actor = self.users[item["approved"][0]]
+            follow_up = goal_service.transition(actor, goal, "achieve" if item["status"] == "achieved" else "carry_over")
+            goal.updated_at = _at(item["closed_on"], 15)
+            if follow_up is not None:
+                follow_up.created_at = follow_up.updated_at = _at(item["closed_on"], 15)
+                if (item.get("follow_up") or {}).get("approved"):
+                    self.approve(follow_up, item["follow_up"]["approved"])
+        db.session.flush()
 
 
 def _demo_cycle(item: dict, circle: Circle, users: dict, goals: dict, versions: dict, cycle_service,
