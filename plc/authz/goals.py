@@ -13,6 +13,7 @@ from plc.authz.base import (
 )
 from plc.authz.people import can_manage_network, can_manage_school, can_view_network, can_view_school
 from plc.models import Network, Role, School, SchoolGoal
+from plc.models.goals import GoalStatus
 
 
 def can_view_goal(user, goal) -> bool:
@@ -36,7 +37,7 @@ def can_write_goal(user, goal) -> bool:
 
 
 def can_edit_goal(user, goal) -> bool:
-    return (goal.school_id is None or goal.status == "draft") and can_write_goal(user, goal)
+    return (goal.school_id is None or goal.status == GoalStatus.DRAFT) and can_write_goal(user, goal)
 
 
 def can_approve_goal(user, goal) -> bool:

@@ -15,6 +15,7 @@ from plc.authz.base import (
 from plc.authz.circles import _current_circle_ids, can_view_cycle, can_work_on_cycle
 from plc.authz.lesson_plans import can_view_plan
 from plc.models import Cycle, LessonPlan, Reflection
+from plc.models.reflections import ReflectionStatus
 
 # Reflection text is private by default; "pair" adds the coach–teacher partner, "circle" the
 # members of the cycle's circle. Directors and coordinators see only that reflections exist.
@@ -29,8 +30,8 @@ def visible_reflections_clause(user):
     return or_(
         Reflection.author_id == user.id,
         (Reflection.partner_id == user.id) & Reflection.visibility.in_(("pair", "circle"))
-        & (Reflection.status == "shared"),
-        (Reflection.visibility == "circle") & (Reflection.status == "shared")
+        & (Reflection.status == ReflectionStatus.SHARED),
+        (Reflection.visibility == "circle") & (Reflection.status == ReflectionStatus.SHARED)
         & (Reflection.cycle_id.in_(circle_cycles) if circle_cycles is not None else False),
     )
 
@@ -40,7 +41,7 @@ def can_read_reflection(user, reflection) -> bool:
         return False
     if reflection.author_id == user.id:
         return True
-    if reflection.status != "shared":
+    if reflection.status != ReflectionStatus.SHARED:
         return False
     if reflection.visibility in ("pair", "circle") and reflection.partner_id == user.id:
         return True

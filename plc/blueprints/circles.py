@@ -24,6 +24,7 @@ from plc.forms.circles import (
 from plc.forms.people import ConfirmForm
 from plc.i18n import bangkok_today, current_locale
 from plc.models import Circle, CircleMember, Cycle, Network, School, User
+from plc.models.cycles import CycleStatus
 from plc.services import circles, cycles, org
 
 bp = Blueprint("circles", __name__)
@@ -46,7 +47,7 @@ def my_work(user, limit: int = 10) -> tuple[list[Circle], list[Cycle]]:
     active = []
     if mine:
         ids = [c.id for c in mine]
-        active = db.session.scalars(cycles.cycles_query(user, status="active")
+        active = db.session.scalars(cycles.cycles_query(user, status=CycleStatus.ACTIVE)
                                     .where(Cycle.circle_id.in_(ids)).limit(limit)
                                     .options(selectinload(Cycle.phases))).all()
     return mine[:limit], active

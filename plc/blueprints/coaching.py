@@ -22,6 +22,8 @@ from plc.forms.coaching import (
 from plc.forms.people import ConfirmForm
 from plc.i18n import AcademicTerm, academic_term, bangkok_today, format_date
 from plc.models import CoachingVisit
+from plc.models.coaching import VisitStatus
+from plc.models.cycles import CycleStatus
 from plc.services import coaching, cycles
 
 bp = Blueprint("coaching", __name__)
@@ -64,7 +66,7 @@ def index():
     coach_visits = coaching.visits_of_coach(current_user, term) if coaches else []
     my_visits = coaching.visits_of_teacher(current_user, term)
     overdue_ids = {v.id for row in rows for v in row.overdue}
-    active_mine = [v for v in my_visits if v.status != "cancelled"]
+    active_mine = [v for v in my_visits if v.status != VisitStatus.CANCELLED]
     overdue_ids |= {v.id for v in active_mine if coaching.is_overdue(v, today, active_mine)}
     return render_template("coaching/index.html", term=term, previous_term=_previous(term), next_term=term.next(),
                            rows=rows, coach_visits=coach_visits, my_visits=my_visits, overdue_ids=overdue_ids,
@@ -82,7 +84,7 @@ def create():
     planned_with = authz.access_visit_plan(current_user, *posted) if posted else None
     authz.require_manage(current_user, True, authz.can_plan_visits(current_user), "visit.plan", None)
     teachers = coaching.coachable(current_user)
-    available_cycles = db.session.scalars(cycles.cycles_query(current_user, status="active").limit(200)).all()
+    available_cycles = db.session.scalars(cycles.cycles_query(current_user, status=CycleStatus.ACTIVE).limit(200)).all()
     form = VisitForm(teachers=teachers, cycles=available_cycles)
     if request.method == "GET":
         teacher_id, school_id = int_arg("teacher_id"), int_arg("school_id")
@@ -115,8 +117,8 @@ def create():
 
 def _render_visit(visit: CoachingVisit, *, observation_form=None, reflection_form=None, status: int = 200):
     is_coach = authz.can_record_visit(current_user, visit)
-    can_reflect = authz.can_edit_visit(current_user, visit) and visit.status == "held"
-    if is_coach and visit.status != "cancelled" and observation_form is None:
+    can_reflect = authz.can_edit_visit(current_user, visit) and visit.status == VisitStatus.HELD
+    if is_coach and visit.status != VisitStatus.CANCELLED and observation_form is None:
         observation_form = ObservationForm(formdata=None, held_on=visit.held_on or bangkok_today(),
                                            observation_notes=visit.observation_notes, follow_up=visit.follow_up,
                                            follow_up_due_on=visit.follow_up_due_on)
@@ -125,9 +127,9 @@ def _render_visit(visit: CoachingVisit, *, observation_form=None, reflection_for
         reflection_form = VisitReflectionForm(formdata=None, text=mine)
     return render_template(
         "coaching/show.html", visit=visit, is_coach=is_coach, can_reflect=can_reflect,
-        observation_form=observation_form if is_coach and visit.status != "cancelled" else None,
+        observation_form=observation_form if is_coach and visit.status != VisitStatus.CANCELLED else None,
         reflection_form=reflection_form if can_reflect else None,
-        can_cancel=authz.can_edit_visit(current_user, visit) and visit.status == "planned",
+        can_cancel=authz.can_edit_visit(current_user, visit) and visit.status == VisitStatus.PLANNED,
         confirm_form=ConfirmForm(formdata=None), status_labels=VISIT_STATUS_LABELS,
         term=academic_term(visit.planned_on)), status
 

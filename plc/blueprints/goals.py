@@ -19,15 +19,16 @@ from plc.forms.goals import FOCUS_TAXONOMY_LABELS, GoalForm, GoalStatusForm
 from plc.i18n import academic_term, bangkok_today, current_locale
 from plc.models import Cycle, FocusArea, Network, School, SchoolGoal
 from plc.models.cycles import cycle_goal
+from plc.models.goals import GoalStatus
 from plc.services import goals, org
 
 bp = Blueprint("goals", __name__)
 
 STATUS_ACTIONS = {
-    "approve": "draft",
-    "achieve": "approved",
-    "carry_over": "approved",
-    "reopen": "approved",
+    "approve": GoalStatus.DRAFT,
+    "achieve": GoalStatus.APPROVED,
+    "carry_over": GoalStatus.APPROVED,
+    "reopen": GoalStatus.APPROVED,
 }
 
 
@@ -135,7 +136,7 @@ def create():
 @login_required
 def edit(goal_id: int):
     goal = authz.access_goal(current_user, goal_id, "goal.edit")
-    if goal.status != "draft":
+    if goal.status != GoalStatus.DRAFT:
         if goal.school_id is not None:  # a school's goal stays as its director approved it
             authz.deny_forbidden(current_user, "goal.edit", goal)
         flash(_("Only a draft goal can be edited. Approved goals stay as they were approved."), "error")

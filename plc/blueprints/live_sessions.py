@@ -23,12 +23,14 @@ from plc.i18n import current_locale, localize_digits, to_local
 from plc.labels import MEETING_MODE_LABELS
 from plc.models import Circle, CircleMember, Cycle, Membership, School, User
 from plc.models._types import utcnow
+from plc.models.cycles import CycleStatus
 from plc.models.live_sessions import (
     Attendance,
     ChatMessage,
     LiveSession,
     SessionGuest,
     SessionMute,
+    SessionState,
 )
 from plc.realtime.presence import store
 from plc.services import live_sessions, notifications
@@ -41,7 +43,8 @@ RECENT_DAYS = 120
 
 
 def state_label(state: str) -> str:
-    return {"scheduled": _("Scheduled"), "live": _("Live now"), "ended": _("Ended")}.get(state, state)
+    labels = {SessionState.SCHEDULED: _("Scheduled"), SessionState.LIVE: _("Live now"), SessionState.ENDED: _("Ended")}
+    return labels.get(state, state)
 
 
 # ---------------------------------------------------------------------------- template helpers
@@ -88,8 +91,8 @@ def live_home() -> SimpleNamespace:
 def circle_live_sessions(circle: Circle) -> SimpleNamespace:
     """For the circle page: its sessions (upcoming first, then the latest ended ones)."""
     rows = db.session.scalars(live_sessions.sessions_query(current_user, circle_id=circle.id)).all()
-    upcoming = [s for s in rows if s.state != "ended"]
-    ended = sorted((s for s in rows if s.state == "ended"), key=lambda s: s.starts_at, reverse=True)[:10]
+    upcoming = [s for s in rows if s.state != SessionState.ENDED]
+    ended = sorted((s for s in rows if s.state == SessionState.ENDED), key=lambda s: s.starts_at, reverse=True)[:10]
     return SimpleNamespace(upcoming=upcoming, ended=ended, total=len(rows),
                            can_schedule=authz.can_schedule_session(current_user, circle))
 
@@ -162,16 +165,16 @@ def render_session(live: LiveSession, *, summary_form=None, onsite_errors=None, 
     can_host, can_attend = allowed["host"], allowed["attend"]
     last_event = live.last_event  # read before the messages: the client replays whatever came after
     messages: list[ChatMessage] = []
-    if live.mode == "online" and (live.state == "ended" or can_attend):
-        limit = TRANSCRIPT_LIMIT if live.state == "ended" else live_sessions.HISTORY_LIMIT
+    if live.mode == "online" and (live.state == SessionState.ENDED or can_attend):
+        limit = TRANSCRIPT_LIMIT if live.state == SessionState.ENDED else live_sessions.HISTORY_LIMIT
         messages = live_sessions.latest(live.id, limit=limit)
     invitees = invitee_users(live)
     muted = set(db.session.scalars(select(SessionMute.user_id).where(SessionMute.session_id == live.id)))
     presence = []
-    if live.mode == "online" and live.state != "ended" and can_attend:
+    if live.mode == "online" and live.state != SessionState.ENDED and can_attend:
         presence = store().members(live.id)
     attendance = live_sessions.attendance(live) if can_host else []
-    if can_host and live.state == "ended" and summary_form is None:
+    if can_host and live.state == SessionState.ENDED and summary_form is None:
         summary_form = _summary_form(live, invitees)
     if onsite_values is None and can_host and live.mode == "onsite":
         onsite_values = {row.user_id: row.onsite_minutes for row in db.session.scalars(
@@ -197,7 +200,7 @@ def create(circle_id: int):
     cycles = _open_cycles(circle)
     candidates = guest_candidates(circle)
     form = ScheduleForm(cycles=cycles, guests=[u for u, _where in candidates])
-    active = next((c for c in cycles if c.status == "active"), None)
+    active = next((c for c in cycles if c.status == CycleStatus.ACTIVE), None)
     if request.method == "GET":
         form.cycle_id.data = active.id if active else 0
         form.mode.data = "online"
@@ -241,7 +244,7 @@ def index():
                                   .options(with_circle)).all()
     since = utcnow() - timedelta(days=RECENT_DAYS)
     recent = db.session.scalars(
-        live_sessions.sessions_query(current_user).where(LiveSession.state == "ended", LiveSession.starts_at >= since,
+        live_sessions.sessions_query(current_user).where(LiveSession.state == SessionState.ENDED, LiveSession.starts_at >= since,
                                                          _mine_clause(current_user))
         .order_by(None).order_by(LiveSession.starts_at.desc()).limit(50).options(with_circle)).all()
     schedulable = [c for c in db.session.scalars(select(Circle).where(
@@ -290,7 +293,7 @@ def start(session_id: int):
 @login_required
 def end(session_id: int):
     live = authz.access_session(current_user, session_id, "live_session.end")
-    if live.state != "live":
+    if live.state != SessionState.LIVE:
         flash(_("Only a live session can end."), "error")
         return _to_session(live)
     form = ConfirmForm()

@@ -22,7 +22,7 @@ from plc.forms.people import ConfirmForm
 from plc.forms.reflections import FIELD_LABELS, STATUS_LABELS, VISIBILITY_LABELS, FeedbackForm, ReflectionForm
 from plc.models import Cycle, LessonPlan, Reflection, School
 from plc.models.org import network_school
-from plc.models.reflections import REFLECTION_FIELDS
+from plc.models.reflections import REFLECTION_FIELDS, ReflectionStatus
 from plc.services import cycles, lesson_plans, org, reflections
 
 bp = Blueprint("reflections", __name__)
@@ -149,7 +149,7 @@ def _save(form, reflection: Reflection | None):
     db.session.commit()
     _remember_draft(saved, done=True)
     session[CLEAR_KEYS] = [k for k in (storage_key(current_user.id, saved), _posted_draft_key()) if k]
-    if saved.status == "shared":
+    if saved.status == ReflectionStatus.SHARED:
         flash(_("The reflection is saved and shared."), "success")
     else:
         flash(_("The draft is saved. Only you can read it until you share it."), "success")

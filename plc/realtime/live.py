@@ -16,6 +16,7 @@ from limits import parse
 
 from plc import authz
 from plc.extensions import db, socketio
+from plc.models.live_sessions import SessionState
 from plc.realtime import outbox
 from plc.realtime.presence import limits, store, throttle
 from plc.services import live_sessions
@@ -124,7 +125,7 @@ class LiveNamespace(Namespace):
         if live_sessions.refresh_state(live):
             db.session.commit()
         join_room(outbox.session_room(live.id))
-        if live.state == "live":
+        if live.state == SessionState.LIVE:
             live_sessions.close_interval(request.sid, live.id)
             live_sessions.open_interval(user, live, request.sid)
         db.session.commit()

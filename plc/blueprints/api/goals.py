@@ -27,7 +27,7 @@ from plc.extensions import db
 from plc.i18n import academic_term, bangkok_today
 from plc.models import FocusArea, SchoolGoal
 from plc.models._types import length_of
-from plc.models.goals import GOAL_KINDS, GOAL_STATUSES
+from plc.models.goals import GOAL_KINDS, GOAL_STATUSES, GoalStatus
 from plc.services import goals
 from plc.services.goals import GoalInput
 
@@ -244,7 +244,7 @@ def update_goal(body, goal_id: int):
     """Edit a draft; an approved goal stays as it was approved (409)."""
     user = api_user()
     goal = authz.access_goal(user, goal_id, "goal.edit")
-    if goal.status != "draft":
+    if goal.status != GoalStatus.DRAFT:
         raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
     goals.update_goal(user, goal, _goal_input(body, goal))
     db.session.commit()

@@ -17,7 +17,7 @@ from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, PersonSchem
 from plc.extensions import db
 from plc.models import Reflection, ReflectionFeedback
 from plc.models._types import length_of
-from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES
+from plc.models.reflections import REFLECTION_FIELDS, REFLECTION_VISIBILITIES, ReflectionStatus
 from plc.services import reflections
 from plc.services.reflections import ReflectionInput
 
@@ -58,7 +58,7 @@ class ReflectionSchema(ObjectSchema):
                             metadata={"description": "the coach or teacher of the pair"})
     lesson_plan_id = fields.Integer(allow_none=True, required=True)
     visibility = fields.String(required=True, validate=validate.OneOf(REFLECTION_VISIBILITIES))
-    status = fields.String(required=True, validate=validate.OneOf(["draft", "shared"]))
+    status = fields.String(required=True, validate=validate.OneOf(list(ReflectionStatus)))
     results = fields.String(allow_none=True, required=True, metadata={"description": PART_DESCRIPTIONS["results"]})
     picture_of_success = fields.String(allow_none=True, required=True,
                                        metadata={"description": PART_DESCRIPTIONS["picture_of_success"]})
