@@ -11,11 +11,9 @@ module: a value one character too long answers 422 naming the field, and nothing
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime, timedelta
 
 import pytest
-from marshmallow import Schema, fields, validate
 
 from plc.blueprints.api import circles as api_circles
 from plc.blueprints.api import cycles as api_cycles
@@ -36,8 +34,9 @@ from plc.models import (
     OutcomeMeasure,
 )
 from plc.models._types import length_of
+from tests.api.limits import refused_as_too_long, text_limits
 from tests.conftest import count
-from tests.openapi_helpers import error, ok
+from tests.openapi_helpers import ok
 from tests.plc_helpers import build_plc_work
 
 MODULES = (api_circles, api_cycles, api_lesson_plans, api_live_sessions)
@@ -78,31 +77,7 @@ LITERALS = {
 }
 
 
-def _own_fields(schema: type[Schema]):
-    """The fields ``schema`` declares itself (not those it inherits unchanged)."""
-    inherited = {id(f) for base in schema.__mro__[1:] for f in getattr(base, "_declared_fields", {}).values()}
-    return [(name, f) for name, f in schema._declared_fields.items() if id(f) not in inherited]
-
-
-def _text_limits() -> dict[tuple[str, str], int]:
-    """{(schema, field): the max of its Length} for every string (or list of strings) field of the modules."""
-    limits = {}
-    for module in MODULES:
-        for name, schema in inspect.getmembers(module, inspect.isclass):
-            if not (issubclass(schema, Schema) and schema.__module__ == module.__name__):
-                continue
-            for field_name, field in _own_fields(schema):
-                text = field.inner if isinstance(field, fields.List) else field
-                if not isinstance(text, fields.String):
-                    continue
-                lengths = [v for v in text.validators if isinstance(v, validate.Length)]
-                if lengths:
-                    assert len(lengths) == 1, (name, field_name)
-                    limits[(name, field_name)] = lengths[0].max
-    return limits
-
-
-LIMITS = _text_limits()
+LIMITS = text_limits(MODULES)
 
 
 def test_every_limited_text_field_is_accounted_for():
@@ -125,11 +100,6 @@ def test_the_literal_limits(key):
 # ---------------------------------------------------------------------------- stricter than before
 
 
-def _too_long(answer, field: str, limit: int) -> None:
-    body = error(answer, 422, field)
-    assert str(limit) in str(body["fields"][field]), body
-
-
 @pytest.fixture
 def work(world, in_db) -> dict:
     return build_plc_work(in_db, world)
@@ -140,7 +110,7 @@ def test_a_circle_description_is_held_to_the_column(call, world, in_db):
     limit = length_of(Circle.description)
     assert limit == 5000
     body = {"school_id": world.school_a.id, "name": "วงภาษาไทย", "meeting_count": 1, "meeting_period": "month"}
-    _too_long(call("teacher", "POST", "/api/v1/circles", json={**body, "description": "ก" * (limit + 1)}),
+    refused_as_too_long(call("teacher", "POST", "/api/v1/circles", json={**body, "description": "ก" * (limit + 1)}),
               "description", limit)
     assert count(in_db, Circle) == 0
     created = ok(call("teacher", "POST", "/api/v1/circles", json={**body, "description": "ก" * limit}), 201)
@@ -152,7 +122,7 @@ def test_a_checkpoint_is_held_to_the_column(call, work, in_db):
     limit = length_of(DECheckpoint.reviewed)
     assert limit == 5000
     path = f"/api/v1/cycles/{work['cycle_id']}/checkpoints"
-    _too_long(call("teacher", "POST", path, json={"stage": "upstream", "reviewed": "ก" * (limit + 1)}),
+    refused_as_too_long(call("teacher", "POST", path, json={"stage": "upstream", "reviewed": "ก" * (limit + 1)}),
               "reviewed", limit)
     assert count(in_db, DECheckpoint) == 0
     ok(call("teacher", "POST", path, json={"stage": "upstream", "reviewed": "ก" * limit}), 201)
@@ -165,12 +135,12 @@ def test_a_session_agenda_and_an_action_item_are_held_to_the_columns(call, work,
     assert (agenda_limit, item_limit) == (5000, 500)
     body = {"circle_id": work["circle_id"], "title": "PLC ออนไลน์", "duration_minutes": 60, "mode": "online",
             "starts_at": (datetime.now(BANGKOK) + timedelta(hours=1)).replace(microsecond=0).isoformat()}
-    _too_long(call("teacher", "POST", "/api/v1/live-sessions", json={**body, "agenda": "ก" * (agenda_limit + 1)}),
+    refused_as_too_long(call("teacher", "POST", "/api/v1/live-sessions", json={**body, "agenda": "ก" * (agenda_limit + 1)}),
               "agenda", agenda_limit)
     assert count(in_db, LiveSession) == 0
     created = ok(call("teacher", "POST", "/api/v1/live-sessions", json={**body, "agenda": "ก" * agenda_limit}), 201)
 
     answer = call("teacher", "POST", f"/api/v1/live-sessions/{created['id']}/summary", json={
         "decisions": "ทดลองใช้สื่อจริง", "action_items": [{"text": "ก" * (item_limit + 1)}]})
-    _too_long(answer, "action_items", item_limit)  # {"action_items": {"0": {"text": [...]}}}
+    refused_as_too_long(answer, "action_items", item_limit)  # {"action_items": {"0": {"text": [...]}}}
     assert count(in_db, ActionItem) == 0

@@ -14,10 +14,7 @@ and the form and are now the column's: a visit's focus (2000 → 5000) and a fee
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
-from marshmallow import Schema, fields, validate
 
 from plc.blueprints.api import auth as api_auth
 from plc.blueprints.api import coaching as api_coaching
@@ -42,8 +39,9 @@ from plc.models import (
 )
 from plc.models._types import length_of
 from plc.models.reflections import REFLECTION_FIELDS
+from tests.api.limits import refused_as_too_long, text_limits
 from tests.conftest import count
-from tests.openapi_helpers import error, ok
+from tests.openapi_helpers import ok
 from tests.plc_helpers import build_plc_work
 
 MODULES = (api_coaching, api_goals, api_innovations, api_reflections, api_org, api_users, api_dashboards,
@@ -84,36 +82,7 @@ LITERALS = {
 }
 
 
-def _own_fields(schema: type[Schema]):
-    """The fields ``schema`` declares itself (not those it inherits unchanged)."""
-    inherited = {id(f) for base in schema.__mro__[1:] for f in getattr(base, "_declared_fields", {}).values()}
-    return [(name, f) for name, f in schema._declared_fields.items() if id(f) not in inherited]
-
-
-def _defined_in(schema: type, module) -> bool:
-    # a class of Schema.from_dict names no module of plc (it is "abc"); one imported from plc names its own
-    return schema.__module__ == module.__name__ or not schema.__module__.startswith("plc.")
-
-
-def _text_limits() -> dict[tuple[str, str], int]:
-    """{(schema, field): the max of its Length} for every string (or list of strings) field of the modules."""
-    limits = {}
-    for module in MODULES:
-        for name, schema in inspect.getmembers(module, inspect.isclass):
-            if not (issubclass(schema, Schema) and _defined_in(schema, module)):
-                continue
-            for field_name, field in _own_fields(schema):
-                text = field.inner if isinstance(field, fields.List) else field
-                if not isinstance(text, fields.String):
-                    continue
-                lengths = [v for v in text.validators if isinstance(v, validate.Length)]
-                if lengths:
-                    assert len(lengths) == 1, (name, field_name)
-                    limits[(name, field_name)] = lengths[0].max
-    return limits
-
-
-LIMITS = _text_limits()
+LIMITS = text_limits(MODULES, with_generated=True)
 
 
 def test_every_limited_text_field_is_accounted_for():
@@ -136,11 +105,6 @@ def test_the_literal_limits(key):
 # ---------------------------------------------------------------------------- stricter than before
 
 
-def _too_long(answer, field: str, limit: int) -> None:
-    body = error(answer, 422, field)
-    assert str(limit) in str(body["fields"][field]), body
-
-
 @pytest.fixture
 def work(world, in_db) -> dict:
     return build_plc_work(in_db, world)
@@ -151,7 +115,7 @@ def test_a_goal_indicator_is_held_to_the_column(call, world, in_db):
     limit = length_of(SchoolGoal.indicator)
     assert limit == 2000
     body = {"school_id": world.school_a.id, "academic_year_be": 2568, "statement": "นักเรียนคิดวิเคราะห์ได้"}
-    _too_long(call("teacher", "POST", "/api/v1/goals", json={**body, "indicator": "ก" * (limit + 1)}),
+    refused_as_too_long(call("teacher", "POST", "/api/v1/goals", json={**body, "indicator": "ก" * (limit + 1)}),
               "indicator", limit)
     assert count(in_db, SchoolGoal) == 0
     created = ok(call("teacher", "POST", "/api/v1/goals", json={**body, "indicator": "ก" * limit}), 201)
@@ -164,7 +128,7 @@ def test_an_innovation_description_is_held_to_the_column(call, world, in_db):
     assert limit == 10000
     body = {"owner": {"school_id": world.school_a.id}, "kind": "classroom_model", "visibility": "network",
             "name_th": "รูปแบบการเรียนรู้เชิงรุก", "steps": [{"text_th": "ฝึกสืบค้น"}]}
-    _too_long(call("teacher", "POST", "/api/v1/innovations", json={**body, "description_th": "ก" * (limit + 1)}),
+    refused_as_too_long(call("teacher", "POST", "/api/v1/innovations", json={**body, "description_th": "ก" * (limit + 1)}),
               "description_th", limit)
     assert count(in_db, Innovation) == 0
     created = ok(call("teacher", "POST", "/api/v1/innovations", json={**body, "description_th": "ก" * limit}), 201)
@@ -177,9 +141,9 @@ def test_a_visit_is_held_to_the_columns(call, world, in_db):
     assert (observe_limit, focus_limit) == (5000, 5000)
     body = {"teacher_id": world.teacher.id, "school_id": world.school_a.id,
             "planned_on": bangkok_today().isoformat(), "focus": "การอ่าน"}
-    _too_long(call("coach", "POST", "/api/v1/coaching-visits", json={**body, "observe_what": "ก" * (observe_limit + 1)}),
+    refused_as_too_long(call("coach", "POST", "/api/v1/coaching-visits", json={**body, "observe_what": "ก" * (observe_limit + 1)}),
               "observe_what", observe_limit)
-    _too_long(call("coach", "POST", "/api/v1/coaching-visits", json={**body, "focus": "ก" * (focus_limit + 1)}),
+    refused_as_too_long(call("coach", "POST", "/api/v1/coaching-visits", json={**body, "focus": "ก" * (focus_limit + 1)}),
               "focus", focus_limit)
     assert count(in_db, CoachingVisit) == 0
     created = ok(call("coach", "POST", "/api/v1/coaching-visits", json={
@@ -196,7 +160,7 @@ def test_a_feedback_answer_is_held_to_the_column(call, work, in_db):
         "title": "บันทึกหลังสอน", "cycle_id": work["cycle_id"], "visibility": "circle", "results": "อ่านคล่องขึ้น"}), 201)
     ok(call("teacher", "POST", f"/api/v1/reflections/{reflection['id']}/share"))
     path = f"/api/v1/reflections/{reflection['id']}/feedback"
-    _too_long(call("teacher", "POST", path, json={"body_md": "ก" * (limit + 1)}), "body_md", limit)
+    refused_as_too_long(call("teacher", "POST", path, json={"body_md": "ก" * (limit + 1)}), "body_md", limit)
     assert count(in_db, ReflectionFeedback) == 0
     ok(call("teacher", "POST", path, json={"body_md": "ก" * limit}), 201)
     assert count(in_db, ReflectionFeedback) == 1

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from plc import authz
 from plc.i18n import bangkok_today
-from plc.models import AuditEvent, CircleMember
-from tests.conftest import login, post_form
+from plc.models import CircleMember
+from tests.authz.surfaces import denials, fill
+from tests.conftest import post_form
 from tests.openapi_helpers import error
 from tests.plc_helpers import build_plc_work
 
@@ -63,17 +64,6 @@ OPERATIONS = [
 VIEW_ONLY = {"circle.view", "cycle.view"}
 
 
-def _fill(value, ids: dict):
-    """``value`` with every "{name}" placeholder replaced; a whole-placeholder string becomes the id itself."""
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, ids) for item in value]
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value.count("{") == 1:
-        return ids[value[1:-1]]
-    return value.format(**ids) if isinstance(value, str) else value
-
-
 @pytest.fixture
 def ids(world, in_db) -> dict:
     work = build_plc_work(in_db, world)
@@ -84,47 +74,26 @@ def ids(world, in_db) -> dict:
             "user": world.teacher.id, "today": bangkok_today().isoformat()}
 
 
-@pytest.fixture
-def browser(app, world):
-    """``browser("coach")``: a client of its own, logged in (the API's client carries no session)."""
-    clients = {}
-
-    def _browser(key: str):
-        if key not in clients:
-            clients[key] = app.test_client()
-            assert login(clients[key], f"{key}@example.org").status_code == 302
-        return clients[key]
-
-    return _browser
-
-
-def _denials(in_db) -> list[tuple]:
-    with in_db() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "authz.denied")
-                                 .order_by(AuditEvent.id)).all()
-        return [(e.actor_id, e.target_type, e.target_id, e.details) for e in events]
-
-
 def _page(browser, key: str, operation: Operation, ids: dict):
     method, path = operation.page
-    path = _fill(path, ids)
+    path = fill(path, ids)
     client = browser(key)
     return client.get(path) if method == "GET" else post_form(client, path)
 
 
 def _api(call, key: str, operation: Operation, ids: dict):
     method, path = operation.api
-    body = _fill(operation.api_body, ids) if operation.api_body is not None else None
-    return call(key, method, _fill(path, ids), **({"json": body} if body is not None else {}))
+    body = fill(operation.api_body, ids) if operation.api_body is not None else None
+    return call(key, method, fill(path, ids), **({"json": body} if body is not None else {}))
 
 
 def _both_refuse(browser, call, in_db, key: str, operation: Operation, ids: dict, status: int) -> list[tuple]:
     """Asks the page and then the API; both must answer ``status`` and audit the same; returns what each audited."""
-    before = len(_denials(in_db))
+    before = len(denials(in_db))
     assert _page(browser, key, operation, ids).status_code == status, ("page", operation.action)
-    after_page = _denials(in_db)
+    after_page = denials(in_db)
     error(_api(call, key, operation, ids), status)
-    after_api = _denials(in_db)
+    after_api = denials(in_db)
     audited_by_page, audited_by_api = after_page[before:], after_api[len(after_page):]
     assert audited_by_page == audited_by_api, operation.action
     return audited_by_api
@@ -169,15 +138,15 @@ def test_seen_but_not_allowed_is_403_on_both_surfaces_audited_under_the_action(b
 def test_setting_a_role_is_refused_like_the_other_managing_actions(browser, in_db, ids, world):
     """circle.set_role has no API endpoint: its page alone answers 404, 404 and 403."""
     page = "/circles/{circle}/members/{member}/role"
-    assert post_form(browser("teacher"), _fill(page, {**ids, "circle": NO_SUCH_ID})).status_code == 404
-    assert post_form(browser("outsider"), _fill(page, ids)).status_code == 404
-    assert post_form(browser("coach"), _fill(page, ids)).status_code == 403
-    assert [(actor, details) for actor, _type, _id, details in _denials(in_db)] == [
+    assert post_form(browser("teacher"), fill(page, {**ids, "circle": NO_SUCH_ID})).status_code == 404
+    assert post_form(browser("outsider"), fill(page, ids)).status_code == 404
+    assert post_form(browser("coach"), fill(page, ids)).status_code == 403
+    assert [(actor, details) for actor, _type, _id, details in denials(in_db)] == [
         (world.outsider.id, {"attempted": "circle.set_role", "status": 404}),
         (world.coach.id, {"attempted": "circle.set_role", "status": 403})]
 
 
 def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
     """The refusals above are refusals, not broken routes: the facilitator reads both."""
-    assert browser("teacher").get(_fill("/circles/{circle}", ids)).status_code == 200
-    assert call("teacher", "GET", _fill("/api/v1/cycles/{cycle}", ids)).status_code == 200
+    assert browser("teacher").get(fill("/circles/{circle}", ids)).status_code == 200
+    assert call("teacher", "GET", fill("/api/v1/cycles/{cycle}", ids)).status_code == 200

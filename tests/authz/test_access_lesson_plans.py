@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
 
 from plc import authz
-from plc.models import AuditEvent, LessonPlan, User
+from plc.models import LessonPlan, User
 from plc.services import lesson_plans
 from plc.services.lesson_plans import PlanInput
-from tests.conftest import login, post_form
+from tests.authz.surfaces import denials, fill
+from tests.conftest import post_form
 from tests.openapi_helpers import error, ok
 from tests.plc_helpers import build_plc_work
 
@@ -70,15 +70,6 @@ SEEING_IS_ENOUGH = {"lesson_plan.view", "lesson_plan.history", "lesson_plan.revi
                     "lesson_plan.comment", "lesson_plan.fork", "attachment.download"}
 
 
-def _fill(value, ids: dict):
-    """``value`` with every "{name}" placeholder replaced; a whole-placeholder string becomes the id itself."""
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value.count("{") == 1:
-        return ids[value[1:-1]]
-    return value.format(**ids) if isinstance(value, str) else value
-
-
 @pytest.fixture
 def ids(world, in_db) -> dict:
     """A network-shared plan of the teacher (school A, N1) with a picture attached, and the cycle of
@@ -94,45 +85,24 @@ def ids(world, in_db) -> dict:
                 "circle": work["circle_id"]}
 
 
-@pytest.fixture
-def browser(app, world):
-    """``browser("teacher2")``: a client of its own, logged in (the API's client carries no session)."""
-    clients = {}
-
-    def _browser(key: str):
-        if key not in clients:
-            clients[key] = app.test_client()
-            assert login(clients[key], f"{key}@example.org").status_code == 302
-        return clients[key]
-
-    return _browser
-
-
-def _denials(in_db) -> list[tuple]:
-    with in_db() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "authz.denied")
-                                 .order_by(AuditEvent.id)).all()
-        return [(e.actor_id, e.target_type, e.target_id, e.details) for e in events]
-
-
 def _page(browser, key: str, operation: Operation, ids: dict):
     method, path = operation.page
     client = browser(key)
-    return client.get(_fill(path, ids)) if method == "GET" else post_form(client, _fill(path, ids))
+    return client.get(fill(path, ids)) if method == "GET" else post_form(client, fill(path, ids))
 
 
 def _api(call, key: str, operation: Operation, ids: dict):
     method, path = operation.api
-    return call(key, method, _fill(path, ids), **_fill(operation.api_kwargs, ids))
+    return call(key, method, fill(path, ids), **fill(operation.api_kwargs, ids))
 
 
 def _both_refuse(browser, call, in_db, key: str, operation: Operation, ids: dict, status: int) -> list[tuple]:
     """Asks the page and then the API; both must answer ``status`` and audit the same; returns what each audited."""
-    before = len(_denials(in_db))
+    before = len(denials(in_db))
     assert _page(browser, key, operation, ids).status_code == status, ("page", operation.action)
-    after_page = _denials(in_db)
+    after_page = denials(in_db)
     error(_api(call, key, operation, ids), status)
-    after_api = _denials(in_db)
+    after_api = denials(in_db)
     audited_by_page, audited_by_api = after_page[before:], after_api[len(after_page):]
     assert audited_by_page == audited_by_api, operation.action
     return audited_by_api
@@ -207,15 +177,15 @@ def test_the_inline_picture_is_refused_like_the_download(browser, in_db, ids, wo
     assert browser("teacher").get(f"/attachments/{NO_SUCH_ID}/inline").status_code == 404
     assert browser("outsider").get(f"/attachments/{ids['attachment']}/inline").status_code == 404
     assert browser("teacher2").get(f"/attachments/{ids['attachment']}/inline").status_code == 200
-    assert [(actor, details) for actor, _type, _id, details in _denials(in_db)] == [
+    assert [(actor, details) for actor, _type, _id, details in denials(in_db)] == [
         (world.outsider.id, {"attempted": "attachment.view", "status": 404})]
 
 
 def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
     """The refusals above are refusals, not broken routes."""
-    assert browser("teacher2").get(_fill("/lesson-plans/{plan}/history", ids)).status_code == 200
-    assert call("teacher2", "GET", _fill("/api/v1/lesson-plans/{plan}/diff", ids)).status_code == 200
-    assert browser("teacher").get(_fill("/lesson-plans/new?cycle_id={cycle}", ids)).status_code == 200
+    assert browser("teacher2").get(fill("/lesson-plans/{plan}/history", ids)).status_code == 200
+    assert call("teacher2", "GET", fill("/api/v1/lesson-plans/{plan}/diff", ids)).status_code == 200
+    assert browser("teacher").get(fill("/lesson-plans/new?cycle_id={cycle}", ids)).status_code == 200
 
 
 def test_a_cycle_or_circle_named_when_editing_through_the_api_is_refused_under_lesson_plan_edit(call, in_db, ids,
@@ -227,7 +197,7 @@ def test_a_cycle_or_circle_named_when_editing_through_the_api_is_refused_under_l
     error(call("coach", "PATCH", path, json={"cycle_id": ids["cycle"]}), 403)
     error(call("coach", "PATCH", path, json={"circle_id": ids["circle"]}), 403)
     error(call("coach", "PATCH", path, json={"circle_id": NO_SUCH_ID}), 404)
-    assert _denials(in_db) == [
+    assert denials(in_db) == [
         (world.coach.id, "cycle", ids["cycle"], {"attempted": "lesson_plan.edit", "status": 403}),
         (world.coach.id, "circle", ids["circle"], {"attempted": "lesson_plan.edit", "status": 403})]
 
@@ -243,7 +213,7 @@ def test_a_missing_revision_is_404_on_both_surfaces_from_one_lookup(browser, cal
     error(call("teacher2", "GET", f"/api/v1/lesson-plans/{plan}/revisions/9"), 404, "number")
     assert post_form(browser("teacher"), f"/lesson-plans/{plan}/revisions/9/restore").status_code == 404
     error(call("teacher", "POST", f"/api/v1/lesson-plans/{plan}/revisions/9/restore"), 404, "number")
-    assert _denials(in_db) == [], "a revision that does not exist protects nothing"
+    assert denials(in_db) == [], "a revision that does not exist protects nothing"
 
 
 DOWNLOAD_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Cache-Control",

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from plc import authz
-from plc.models import AuditEvent, Membership, Role, School, SchoolGoal, User
+from plc.models import Membership, Role, School, SchoolGoal, User
 from plc.services import goals, innovations
 from plc.services.goals import GoalInput
 from plc.services.innovations import StepInput, VersionInput
-from tests.conftest import add_user, login, post_form
+from tests.authz.surfaces import denials, fill
+from tests.conftest import add_user, post_form
 from tests.openapi_helpers import error
 
 NO_SUCH_ID = 987654
@@ -87,15 +88,6 @@ RULE_BOOK = [authz.NETWORK_ACTIONS, authz.SCHOOL_ACTIONS, authz.SCHOOL_MEMBERS_A
              authz.INNOVATION_OWNER_ACTIONS, authz.DASHBOARD_ACTIONS]
 
 
-def _fill(value, ids: dict):
-    """``value`` with every "{name}" placeholder replaced; a whole-placeholder string becomes the id itself."""
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value.count("{") == 1:
-        return ids[value[1:-1]]
-    return value.format(**ids) if isinstance(value, str) else value
-
-
 @pytest.fixture
 def ids(world, in_db) -> dict:
     """A draft goal and an approved one of school A, an innovation only school A sees, someone invited
@@ -117,38 +109,17 @@ def ids(world, in_db) -> dict:
                 "network": world.n1.id, "area_office": world.ao1.id}
 
 
-@pytest.fixture
-def browser(app, world):
-    """``browser("coach")``: a client of its own, logged in (the API's client carries no session)."""
-    clients = {}
-
-    def _browser(key: str):
-        if key not in clients:
-            clients[key] = app.test_client()
-            assert login(clients[key], f"{key}@example.org").status_code == 302
-        return clients[key]
-
-    return _browser
-
-
-def _denials(in_db) -> list[tuple]:
-    with in_db() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "authz.denied")
-                                 .order_by(AuditEvent.id)).all()
-        return [(e.actor_id, e.target_type, e.target_id, e.details) for e in events]
-
-
 def _page(browser, key: str, operation: Operation, ids: dict):
     method, path = operation.page
     client = browser(key)
-    path = _fill(path, ids)
+    path = fill(path, ids)
     return client.get(path) if method == "GET" else post_form(client, path)
 
 
 def _api(call, key: str, operation: Operation, ids: dict):
     method, path = operation.api
-    body = _fill(operation.api_body, ids) if operation.api_body is not None else None
-    return call(key, method, _fill(path, ids), **({"json": body} if body is not None else {}))
+    body = fill(operation.api_body, ids) if operation.api_body is not None else None
+    return call(key, method, fill(path, ids), **({"json": body} if body is not None else {}))
 
 
 def _refused(browser, call, in_db, key: str, operation: Operation, ids: dict, status: int) -> list[tuple]:
@@ -156,13 +127,13 @@ def _refused(browser, call, in_db, key: str, operation: Operation, ids: dict, st
     audit the same; returns what was audited (by the one, or by each of the two)."""
     audited = []
     if operation.page is not None:
-        before = len(_denials(in_db))
+        before = len(denials(in_db))
         assert _page(browser, key, operation, ids).status_code == status, ("page", operation.action)
-        audited.append(_denials(in_db)[before:])
+        audited.append(denials(in_db)[before:])
     if operation.api is not None:
-        before = len(_denials(in_db))
+        before = len(denials(in_db))
         error(_api(call, key, operation, ids), status)
-        audited.append(_denials(in_db)[before:])
+        audited.append(denials(in_db)[before:])
     assert all(each == audited[0] for each in audited), operation.action
     return audited[0]
 
@@ -228,7 +199,7 @@ def test_a_goal_past_its_draft_is_403_to_who_never_writes_it_on_both_surfaces(br
     assert _refused(browser, call, in_db, "coach", edit, approved, 403) == [
         (world.coach.id, "schoolgoal", ids["approved_goal"], {"attempted": "goal.edit", "status": 403})]
     error(call("director", "PATCH", f"/api/v1/goals/{ids['approved_goal']}", json={"statement": "x"}), 409)
-    assert len(_denials(in_db)) == 2, "a state conflict is not an authorisation refusal"
+    assert len(denials(in_db)) == 2, "a state conflict is not an authorisation refusal"
 
 
 def test_an_innovation_for_a_network_is_refused_like_one_for_a_school(call, in_db, world):
@@ -236,7 +207,7 @@ def test_an_innovation_for_a_network_is_refused_like_one_for_a_school(call, in_d
             "name_th": "นวัตกรรมของเครือข่าย"}
     error(call("outsider", "POST", "/api/v1/innovations", json=body), 404)
     error(call("teacher", "POST", "/api/v1/innovations", json=body), 403)
-    assert _denials(in_db) == [
+    assert denials(in_db) == [
         (world.outsider.id, "network", world.n1.id, {"attempted": "innovation.create", "status": 404}),
         (world.teacher.id, "network", world.n1.id, {"attempted": "innovation.create", "status": 403})]
 

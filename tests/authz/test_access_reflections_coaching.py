@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from plc import authz
 from plc.i18n import bangkok_today
-from plc.models import AuditEvent, Circle, Role, School, User
-from tests.conftest import add_user, login, post_form
+from plc.models import Circle, Role, School, User
+from tests.authz.surfaces import denials, fill
+from tests.conftest import add_user, post_form
 from tests.openapi_helpers import error
 from tests.plc_helpers import build_plc_work
 
@@ -77,15 +77,6 @@ TARGET_TYPES = {"reflection": "reflection", "cycle": "cycle", "visit": "coaching
                 "planned": "user", "teacher": "user", "plan": "lessonplan"}
 
 
-def _fill(value, ids: dict):
-    """``value`` with every "{name}" placeholder replaced; a whole-placeholder string becomes the id itself."""
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value.count("{") == 1:
-        return ids[value[1:-1]]
-    return value.format(**ids) if isinstance(value, str) else value
-
-
 @pytest.fixture
 def ids(world, in_db) -> dict:
     """School A's cycle; the teacher's reflection in it, shared with her coach as the pair; the coach's
@@ -113,49 +104,28 @@ def ids(world, in_db) -> dict:
                 "school": world.school_a.id, "planned": colleague.id, "teacher": teacher.id, "plan": hidden.id}
 
 
-@pytest.fixture
-def browser(app, world):
-    """``browser("coach")``: a client of its own, logged in (the API's client carries no session)."""
-    clients = {}
-
-    def _browser(key: str):
-        if key not in clients:
-            clients[key] = app.test_client()
-            assert login(clients[key], f"{key}@example.org").status_code == 302
-        return clients[key]
-
-    return _browser
-
-
-def _denials(in_db) -> list[tuple]:
-    with in_db() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "authz.denied")
-                                 .order_by(AuditEvent.id)).all()
-        return [(e.actor_id, e.target_type, e.target_id, e.details) for e in events]
-
-
 def _page(browser, key: str, operation: Operation, ids: dict):
     method, path = operation.page
-    path = _fill(path, ids)
+    path = fill(path, ids)
     client = browser(key)
     if method == "GET":
         return client.get(path)
-    return post_form(client, path, _fill(operation.page_body, ids) if operation.page_body else None)
+    return post_form(client, path, fill(operation.page_body, ids) if operation.page_body else None)
 
 
 def _api(call, key: str, operation: Operation, ids: dict):
     method, path = operation.api
-    body = _fill(operation.api_body, ids) if operation.api_body is not None else None
-    return call(key, method, _fill(path, ids), **({"json": body} if body is not None else {}))
+    body = fill(operation.api_body, ids) if operation.api_body is not None else None
+    return call(key, method, fill(path, ids), **({"json": body} if body is not None else {}))
 
 
 def _both_refuse(browser, call, in_db, key: str, operation: Operation, ids: dict, status: int) -> list[tuple]:
     """Asks the page and then the API; both must answer ``status`` and audit the same; returns what each audited."""
-    before = len(_denials(in_db))
+    before = len(denials(in_db))
     assert _page(browser, key, operation, ids).status_code == status, ("page", operation.action)
-    after_page = _denials(in_db)
+    after_page = denials(in_db)
     error(_api(call, key, operation, ids), status)
-    after_api = _denials(in_db)
+    after_api = denials(in_db)
     audited_by_page, audited_by_api = after_page[before:], after_api[len(after_page):]
     assert audited_by_page == audited_by_api, operation.action
     return audited_by_api
@@ -220,30 +190,30 @@ def test_a_lesson_plan_named_in_an_edit_is_refused_alike(browser, call, in_db, i
 
 def test_autosave_is_refused_as_editing_is(browser, in_db, ids, world):
     """reflection.autosave has no endpoint of its own (the API's PATCH is what autosave sends)."""
-    path = _fill("/reflections/{reflection}/autosave", ids)
+    path = fill("/reflections/{reflection}/autosave", ids)
     assert post_form(browser("teacher"), f"/reflections/{NO_SUCH_ID}/autosave").status_code == 404
     assert post_form(browser("outsider"), path).status_code == 404
     assert post_form(browser("coach"), path).status_code == 403
-    assert _denials(in_db) == [_audited(world.outsider.id, "reflection", ids, "reflection.autosave", 404),
+    assert denials(in_db) == [_audited(world.outsider.id, "reflection", ids, "reflection.autosave", 404),
                                _audited(world.coach.id, "reflection", ids, "reflection.autosave", 403)]
 
 
 def test_the_reflection_count_is_refused_like_the_cycle(call, in_db, ids, world):
     error(call("teacher", "GET", f"/api/v1/cycles/{NO_SUCH_ID}/reflection-count"), 404)
-    error(call("outsider", "GET", _fill("/api/v1/cycles/{cycle}/reflection-count", ids)), 404)
-    assert _denials(in_db) == [_audited(world.outsider.id, "cycle", ids, "reflection.count", 404)]
+    error(call("outsider", "GET", fill("/api/v1/cycles/{cycle}/reflection-count", ids)), 404)
+    assert denials(in_db) == [_audited(world.outsider.id, "cycle", ids, "reflection.count", 404)]
 
 
 def test_the_synthesis_is_read_by_the_teacher_and_written_by_the_coach(browser, in_db, ids, world):
     """The page alone; reading and writing are two actions now (writing was audited as "visit.synthesis")."""
-    path = _fill("/coaching/teachers/{teacher}/synthesis", ids)
+    path = fill("/coaching/teachers/{teacher}/synthesis", ids)
     assert browser("coach").get(path).status_code == 200
     assert browser("teacher").get(path).status_code == 200
     assert browser("coach").get(f"/coaching/teachers/{NO_SUCH_ID}/synthesis").status_code == 404
     assert browser("outsider").get(path).status_code == 404
     assert post_form(browser("outsider"), path, {"body_md": "x"}).status_code == 404
     assert post_form(browser("teacher"), path, {"body_md": "x"}).status_code == 403
-    assert _denials(in_db) == [_audited(world.outsider.id, "teacher", ids, "visit.synthesis", 404),
+    assert denials(in_db) == [_audited(world.outsider.id, "teacher", ids, "visit.synthesis", 404),
                                _audited(world.outsider.id, "teacher", ids, "visit.write_synthesis", 404),
                                _audited(world.teacher.id, "teacher", ids, "visit.write_synthesis", 403)]
 
@@ -256,5 +226,5 @@ def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
             ("coach", "/coaching/visits/{visit}", "/api/v1/coaching-visits/{visit}"),
             ("director", "/schools/{school}/coaching", "/api/v1/schools/{school}/visit-coverage"),
             ("teacher", "/reflections/new?cycle_id={cycle}", "/api/v1/cycles/{cycle}/reflection-count")]:
-        assert browser(key).get(_fill(page, ids)).status_code == 200, page
-        assert call(key, "GET", _fill(api, ids)).status_code == 200, api
+        assert browser(key).get(fill(page, ids)).status_code == 200, page
+        assert call(key, "GET", fill(api, ids)).status_code == 200, api
