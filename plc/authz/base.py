@@ -22,12 +22,15 @@ WORKING_ROLES = {Role.TEACHER, Role.COACH, Role.DIRECTOR}
 # ---------------------------------------------------------------------------- memberships
 
 
-def _authenticated(user) -> bool:
+def is_signed_in(user) -> bool:
+    """A user who is logged in and whose account is active; the first question of every rule."""
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
-def _memberships(user) -> list[Membership]:
-    if not _authenticated(user):
+def cached_memberships(user) -> list[Membership]:
+    """The user's current memberships (none for a user who is not signed in), read once per request
+    and kept in ``g`` until ``forget_cached_memberships``."""
+    if not is_signed_in(user):
         return []
     # Cached per request: authorization is asked many times while one page renders.
     cache = g.setdefault("_plc_memberships", {}) if has_request_context() else {}
@@ -44,14 +47,14 @@ def forget_cached_memberships() -> None:
 
 
 def is_admin(user) -> bool:
-    return any(m.role == Role.ADMIN for m in _memberships(user))
+    return any(m.role == Role.ADMIN for m in cached_memberships(user))
 
 
 def _ids(user, attr: str, roles: Iterable[Role] | None = None) -> set[int]:
     wanted = set(roles) if roles is not None else None
     return {
         getattr(m, attr)
-        for m in _memberships(user)
+        for m in cached_memberships(user)
         if getattr(m, attr) is not None and (wanted is None or Role(m.role) in wanted)
     }
 
@@ -163,7 +166,9 @@ def managed_network_ids(user) -> set[int] | None:
     return member_network_ids(user, {Role.COORDINATOR})
 
 
-def _within(ids: set[int] | None, object_id: int) -> bool:
+def within_scope(ids: set[int] | None, object_id: int) -> bool:
+    """Whether ``object_id`` is in a scope from ``visible_*_ids`` or ``managed_*_ids`` (``None``: all);
+    the Python twin of ``scope_filter``."""
     return ids is None or object_id in ids
 
 
@@ -178,11 +183,13 @@ def scope_filter(column, ids: set[int] | None):
 
 
 def _audit_denial(user, action: str, target, status: int) -> None:
-    if target is None:  # nothing to protect: the object does not exist
+    # Without a target, a 404 protects nothing (the object does not exist); a 403 is still someone
+    # trying what they may not do (plan visits, read the overview), audited without a row to name.
+    if target is None and status == 404:
         return
 
     db.session.rollback()
-    audit.record("authz.denied", user if _authenticated(user) else None, target,
+    audit.record("authz.denied", user if is_signed_in(user) else None, target,
                  attempted=action, status=status)
     db.session.commit()
 
@@ -194,21 +201,10 @@ def deny_unseen(user, action: str, target=None):
 
 
 def deny_forbidden(user, action: str, target=None):
-    """403: the user can see the object but may not do this to it."""
+    """403: the user can see the object but may not do this to it (without an object: may not do
+    this at all). Audited either way."""
     _audit_denial(user, action, target, 403)
     abort(403)
-
-
-def require_view(user, allowed: bool, action: str, target) -> None:
-    if not allowed:
-        deny_unseen(user, action, target)
-
-
-def require_manage(user, can_see: bool, can_do: bool, action: str, target) -> None:
-    if not can_see:
-        deny_unseen(user, action, target)
-    if not can_do:
-        deny_forbidden(user, action, target)
 
 
 def access(user, model, object_id: int | None, action: str, *, view, do=None, options=()):

@@ -10,9 +10,9 @@ from sqlalchemy import bindparam, or_, select
 from plc.authz.base import (
     NETWORK_STAFF,
     WORKING_ROLES,
-    _authenticated,
     access,
     is_admin,
+    is_signed_in,
     managed_network_ids,
     managed_school_ids,
     member_network_ids,
@@ -31,7 +31,7 @@ from plc.models import Circle, CircleMember, Cycle, Membership, Network, School,
 
 def _circle_roles(user) -> dict[int, str]:
     """{circle id: 'member' | 'facilitator'} for the user's current circle memberships."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return {}
     cache = g.setdefault("_plc_circles", {}) if has_request_context() else {}
     if user.id not in cache:
@@ -48,11 +48,11 @@ def _current_memberships_statement():
         CircleMember.user_id == bindparam("user_id"), CircleMember.current_clause(bindparam("today")))
 
 
-def _current_circle_ids(user) -> set[int]:
+def current_circle_ids(user) -> set[int]:
     return set(_circle_roles(user))
 
 
-def _facilitated_circle_ids(user) -> set[int]:
+def facilitated_circle_ids(user) -> set[int]:
     return {circle_id for circle_id, role in _circle_roles(user).items() if role == "facilitator"}
 
 
@@ -61,19 +61,19 @@ def visible_circles_clause(user):
 
     if is_admin(user):
         return True
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     return or_(
         scope_filter(Circle.school_id, school_ids_with_visible_members(user)),
         scope_filter(Circle.network_id, visible_network_ids(user)),
-        scope_filter(Circle.id, _current_circle_ids(user)),
+        scope_filter(Circle.id, current_circle_ids(user)),
     )
 
 
 def can_view_circle(user, circle) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
-    if is_admin(user) or circle.id in _current_circle_ids(user):
+    if is_admin(user) or circle.id in current_circle_ids(user):
         return True
     if circle.school_id is not None:
         return circle.school_id in (school_ids_with_visible_members(user) or set())
@@ -81,9 +81,9 @@ def can_view_circle(user, circle) -> bool:
 
 
 def can_manage_circle(user, circle) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
-    if is_admin(user) or circle.id in _facilitated_circle_ids(user):
+    if is_admin(user) or circle.id in facilitated_circle_ids(user):
         return True
     if circle.school_id is not None:
         return circle.school_id in (managed_school_ids(user) or set())
@@ -92,11 +92,11 @@ def can_manage_circle(user, circle) -> bool:
 
 def can_work_in_circle(user, circle) -> bool:
     """Start cycles, record meetings, checkpoints and outcomes."""
-    return _authenticated(user) and (circle.id in _current_circle_ids(user) or can_manage_circle(user, circle))
+    return is_signed_in(user) and (circle.id in current_circle_ids(user) or can_manage_circle(user, circle))
 
 
 def can_create_circle(user, scope) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if is_admin(user):
         return True
@@ -110,7 +110,7 @@ def can_create_circle(user, scope) -> bool:
 def can_join_circle(user, circle) -> bool:
     """Who may be added as a member: staff of the circle's school, or of any school of the network
     (network circles take teachers from every school), plus the network's coaches and supervisors."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     schools, networks = _joining_scope(circle)
     return bool(member_school_ids(user, WORKING_ROLES) & schools or member_network_ids(user, NETWORK_STAFF) & networks)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from plc.authz.base import (
-    _authenticated,
-    _memberships,
     access,
+    cached_memberships,
     is_admin,
+    is_signed_in,
     managed_school_ids,
     member_area_office_ids,
     member_network_ids,
@@ -24,7 +24,7 @@ from plc.models import CoachingVisit, Cycle, Role, School, User
 
 def can_coach(user, teacher, school) -> bool:
     """Coaches and supervisors visit teachers of their school or of their networks' schools."""
-    if not _authenticated(user) or teacher.id == user.id:
+    if not is_signed_in(user) or teacher.id == user.id:
         return False
     if school.id not in {m.school_id for m in teacher.current_memberships() if m.school_id}:
         return False
@@ -42,31 +42,31 @@ def visible_visits_clause(user):
 
     if is_admin(user):
         return True
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     return or_(CoachingVisit.coach_id == user.id, CoachingVisit.teacher_id == user.id,
                scope_filter(CoachingVisit.school_id, managed_school_ids(user)))
 
 
 def can_view_visit(user, visit) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     return user.id in (visit.coach_id, visit.teacher_id) or is_admin(user) or visit.school_id in (
         managed_school_ids(user) or set())
 
 
 def can_edit_visit(user, visit) -> bool:
-    return _authenticated(user) and user.id in (visit.coach_id, visit.teacher_id)
+    return is_signed_in(user) and user.id in (visit.coach_id, visit.teacher_id)
 
 
 def can_view_visit_coverage(user, school) -> bool:
-    return _authenticated(user) and (can_manage_school(user, school) or school.id in (
+    return is_signed_in(user) and (can_manage_school(user, school) or school.id in (
         school_ids_of_networks(member_network_ids(user, {Role.COACH, Role.SUPERVISOR}))))
 
 
 def can_read_synthesis(user, teacher) -> bool:
     """The teacher reads the syntheses about them; a coach those they may write."""
-    return _authenticated(user) and (user.id == teacher.id or can_write_synthesis(user, teacher))
+    return is_signed_in(user) and (user.id == teacher.id or can_write_synthesis(user, teacher))
 
 
 COACHING_ROLES = {Role.COACH, Role.SUPERVISOR, Role.DIRECTOR}
@@ -74,29 +74,29 @@ COACHING_ROLES = {Role.COACH, Role.SUPERVISOR, Role.DIRECTOR}
 
 def can_plan_visits(user) -> bool:
     """Whether the user holds a role that coaches anyone (the teacher still has to pass can_coach)."""
-    return _authenticated(user) and (is_admin(user) or any(Role(m.role) in COACHING_ROLES
-                                                           for m in _memberships(user)))
+    return is_signed_in(user) and (is_admin(user) or any(Role(m.role) in COACHING_ROLES
+                                                           for m in cached_memberships(user)))
 
 
 def can_use_coaching(user) -> bool:
     """Whom the main menu offers the coaching pages: those who coach or oversee visits, and
     teachers who have been visited."""
 
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
-    if is_admin(user) or any(Role(m.role) in COACHING_ROLES | {Role.COORDINATOR} for m in _memberships(user)):
+    if is_admin(user) or any(Role(m.role) in COACHING_ROLES | {Role.COORDINATOR} for m in cached_memberships(user)):
         return True
     return db.session.scalar(select(CoachingVisit.id).where(CoachingVisit.teacher_id == user.id).limit(1)) is not None
 
 
 def can_record_visit(user, visit) -> bool:
     """The coach records the observation and the synthesis."""
-    return _authenticated(user) and user.id == visit.coach_id
+    return is_signed_in(user) and user.id == visit.coach_id
 
 
 def can_write_synthesis(user, teacher) -> bool:
     """A coach writes a synthesis about a teacher they may coach in one of the teacher's schools."""
-    if not _authenticated(user) or teacher is None:
+    if not is_signed_in(user) or teacher is None:
         return False
     return any(can_coach(user, teacher, m.school) for m in teacher.current_memberships() if m.school_id)
 

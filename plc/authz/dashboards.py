@@ -7,10 +7,10 @@ from sqlalchemy import select
 from plc.authz.base import (
     AREA_STAFF,
     NETWORK_STAFF,
-    _authenticated,
     access,
     deny_unseen,
     is_admin,
+    is_signed_in,
     managed_school_ids,
     member_area_office_ids,
     member_network_ids,
@@ -28,11 +28,11 @@ from plc.models import AreaOffice, Network, Role, School
 
 
 def can_view_network_dashboard(user, network: Network) -> bool:
-    return _authenticated(user) and (is_admin(user) or network.id in member_network_ids(user, NETWORK_STAFF))
+    return is_signed_in(user) and (is_admin(user) or network.id in member_network_ids(user, NETWORK_STAFF))
 
 
 def can_view_school_dashboard(user, school: School) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if is_admin(user) or school.id in member_school_ids(user, {Role.DIRECTOR}):
         return True
@@ -42,7 +42,7 @@ def can_view_school_dashboard(user, school: School) -> bool:
 
 
 def can_view_area_dashboard(user, area_office: AreaOffice) -> bool:
-    return _authenticated(user) and (is_admin(user) or area_office.id in member_area_office_ids(user, AREA_STAFF))
+    return is_signed_in(user) and (is_admin(user) or area_office.id in member_area_office_ids(user, AREA_STAFF))
 
 
 def can_view_programme_dashboard(user) -> bool:
@@ -52,12 +52,12 @@ def can_view_programme_dashboard(user) -> bool:
 def dashboard_named_school_ids(user) -> set[int] | None:
     """Schools whose teachers a dashboard may name for this user: those the user manages (a
     director's school, a coordinator's networks' schools; every school for an admin, ``None``)."""
-    return managed_school_ids(user) if _authenticated(user) else set()
+    return managed_school_ids(user) if is_signed_in(user) else set()
 
 
 def dashboards_of(user) -> dict[str, list]:
     """The dashboards the user may open, for the menu and the index page."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return {"programme": False, "networks": [], "schools": [], "area_offices": []}
     admin = is_admin(user)
     networks = member_network_ids(user, NETWORK_STAFF)
@@ -75,7 +75,7 @@ def dashboards_of(user) -> dict[str, list]:
 
 
 def can_use_dashboards(user) -> bool:
-    return _authenticated(user) and (is_admin(user) or bool(
+    return is_signed_in(user) and (is_admin(user) or bool(
         member_network_ids(user, NETWORK_STAFF) or member_school_ids(user, {Role.DIRECTOR})
         or member_area_office_ids(user, AREA_STAFF)))
 

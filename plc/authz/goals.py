@@ -5,9 +5,9 @@ from __future__ import annotations
 from plc.authz.base import (
     NETWORK_STAFF,
     WORKING_ROLES,
-    _authenticated,
     access,
     is_admin,
+    is_signed_in,
     member_network_ids,
     member_school_ids,
 )
@@ -23,26 +23,29 @@ def can_view_goal(user, goal) -> bool:
 
 
 def can_draft_goal(user, school: School) -> bool:
-    return _authenticated(user) and (
+    return is_signed_in(user) and (
         school.id in member_school_ids(user, WORKING_ROLES) or can_manage_school(user, school))
 
 
 def can_write_goal(user, goal) -> bool:
     """Who writes the goal while it is a draft: its author (still drafting for the school) and the
-    school's managers; the network's managers write a core goal. ``can_edit_goal`` also asks that a
-    school's goal is still a draft."""
+    school's managers; the network's managers write a core goal. ``can_edit_goal`` also asks that the
+    goal is still a draft."""
     if goal.school_id is None:
         return can_manage_network(user, goal.network)
     return (goal.created_by_id == user.id and can_draft_goal(user, goal.school)) or can_manage_school(user, goal.school)
 
 
 def can_edit_goal(user, goal) -> bool:
-    return (goal.school_id is None or goal.status == GoalStatus.DRAFT) and can_write_goal(user, goal)
+    """What the pages and the API's ``permissions`` offer: a draft its writer may edit. Past its draft
+    (a school's approved goal, a core goal as published) editing is a conflict with its state, for
+    everyone (``services.goals.check_editable``)."""
+    return goal.status == GoalStatus.DRAFT and can_write_goal(user, goal)
 
 
 def can_approve_goal(user, goal) -> bool:
     """The school's director decides on its goals (admins too)."""
-    if goal.school_id is None or not _authenticated(user):
+    if goal.school_id is None or not is_signed_in(user):
         return False
     return is_admin(user) or goal.school_id in member_school_ids(user, {Role.DIRECTOR})
 
@@ -52,13 +55,13 @@ def can_publish_core_goal(user, network: Network) -> bool:
 
 
 def can_view_goal_coverage(user, network: Network) -> bool:
-    return _authenticated(user) and (is_admin(user) or network.id in member_network_ids(user, NETWORK_STAFF))
+    return is_signed_in(user) and (is_admin(user) or network.id in member_network_ids(user, NETWORK_STAFF))
 
 
 # ---------------------------------------------------------------------------- one way in
 
 # What each action on a goal needs beyond seeing it; the action names are the audited ones. Whether
-# the goal is still a draft is the caller's to answer (the API's 409), after this.
+# the goal is still a draft is the service's to answer (409 on the pages and the API), after this.
 GOAL_ACTIONS = {
     "goal.view": None,
     "goal.edit": can_write_goal,

@@ -6,10 +6,10 @@ from sqlalchemy import or_, select
 
 from plc.authz.base import (
     NETWORK_STAFF,
-    _authenticated,
     access,
     deny_unseen,
     is_admin,
+    is_signed_in,
     member_network_ids,
     member_school_ids,
     school_ids_of_networks,
@@ -22,7 +22,7 @@ from plc.models import Innovation, InnovationVersion, Network, Role, School
 
 
 def can_view_innovation(user, innovation) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if innovation.visibility == "public" or is_admin(user):
         return True
@@ -41,7 +41,7 @@ def visible_innovations_clause(user):
     or networks."""
     if is_admin(user):
         return True
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
     networks = visible_network_ids(user) or set()
@@ -59,12 +59,12 @@ def can_create_innovation(user, owner) -> bool:
     if isinstance(owner, School):
         return can_draft_goal(user, owner)
     if isinstance(owner, Network):
-        return _authenticated(user) and (is_admin(user) or owner.id in member_network_ids(user, NETWORK_STAFF))
+        return is_signed_in(user) and (is_admin(user) or owner.id in member_network_ids(user, NETWORK_STAFF))
     return is_admin(user)
 
 
 def can_edit_innovation(user, innovation) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if is_admin(user):
         return True

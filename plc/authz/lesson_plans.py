@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from plc.authz.base import (
-    _authenticated,
     access,
     is_admin,
+    is_signed_in,
     member_network_ids,
     member_school_ids,
     school_ids_of_networks,
@@ -16,11 +16,11 @@ from plc.authz.base import (
     visible_network_ids,
 )
 from plc.authz.circles import (
-    _current_circle_ids,
     can_view_circle,
     can_view_cycle,
     can_work_in_circle,
     can_work_on_cycle,
+    current_circle_ids,
 )
 from plc.models import Attachment, Circle, Cycle, LessonPlan, Role
 from plc.models.org import network_school
@@ -33,11 +33,11 @@ def visible_plans_clause(user):
     """SQL twin of ``can_view_plan``."""
     if is_admin(user):
         return True
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
     networks = visible_network_ids(user) or set()
-    circles = _current_circle_ids(user)
+    circles = current_circle_ids(user)
     network_schools = select(network_school.c.school_id).where(network_school.c.network_id.in_(networks))
     return or_(
         LessonPlan.author_id == user.id,
@@ -49,12 +49,12 @@ def visible_plans_clause(user):
 
 
 def can_view_plan(user, plan) -> bool:
-    if not _authenticated(user) or plan.deleted_at is not None:
+    if not is_signed_in(user) or plan.deleted_at is not None:
         return False
     if is_admin(user) or plan.author_id == user.id or plan.visibility == "public":
         return True
     if plan.visibility == "circle":
-        return plan.circle_id in _current_circle_ids(user)
+        return plan.circle_id in current_circle_ids(user)
     schools = member_school_ids(user) | (school_ids_with_visible_members(user) or set())
     if plan.visibility in ("school", "network") and plan.school_id in schools:
         return True
@@ -66,7 +66,7 @@ def can_view_plan(user, plan) -> bool:
 
 def can_edit_plan(user, plan) -> bool:
     """The author writes the plan; colleagues comment or fork it."""
-    return _authenticated(user) and plan.deleted_at is None and (plan.author_id == user.id or is_admin(user))
+    return is_signed_in(user) and plan.deleted_at is None and (plan.author_id == user.id or is_admin(user))
 
 
 def can_comment_plan(user, plan) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
-from plc.authz.base import _authenticated, _memberships, access
-from plc.authz.circles import _current_circle_ids, can_manage_circle, can_view_circle
+from plc.authz.base import access, cached_memberships, is_signed_in
+from plc.authz.circles import can_manage_circle, can_view_circle, current_circle_ids
 from plc.authz.people import can_manage_user, can_view_user
 from plc.database import execute_core
 from plc.extensions import db
@@ -26,7 +27,7 @@ def _is_guest(user, session) -> bool:
 
 
 def can_view_session(user, session) -> bool:
-    return _authenticated(user) and (can_view_circle(user, session.circle) or _is_guest(user, session))
+    return is_signed_in(user) and (can_view_circle(user, session.circle) or _is_guest(user, session))
 
 
 @dataclass
@@ -34,13 +35,17 @@ class SessionAccess:
     """Whether one user attends one live session, read in one statement (``session_access``): the
     chat asks it on every event. The host, the circle's current members and invited guests attend
     directly; the circle's managers attend and host too, which takes the circle rule
-    (``can_manage_circle``) and is asked only when the direct answer does not settle it."""
+    (``can_manage_circle``) and is asked only when the direct answer does not settle it. The state
+    and the planned times come along, for the chat to tell a session left running past its end."""
 
     user: User
     session_id: int
     circle_id: int
     host_id: int
     direct: bool
+    state: str
+    starts_at: datetime
+    duration_minutes: int
 
     @functools.cached_property
     def may_host(self) -> bool:
@@ -59,21 +64,23 @@ def _session_access_statement():
                                            CircleMember.current_clause(bindparam("today"))).exists()
     guest = select(SessionGuest.id).where(SessionGuest.session_id == LiveSession.id,
                                           SessionGuest.user_id == user_id).exists()
-    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id,
+    return select(LiveSession.id, LiveSession.circle_id, LiveSession.host_id, LiveSession.state,
+                  LiveSession.starts_at, LiveSession.duration_minutes,
                   or_(LiveSession.host_id == user_id, member, guest).label("direct")).where(
         LiveSession.id == bindparam("session_id"))
 
 
 def session_access(user, session_id: int | None) -> SessionAccess | None:
     """``None`` when the session does not exist or the user may not attend it."""
-    if not _authenticated(user) or session_id is None:
+    if not is_signed_in(user) or session_id is None:
         return None
     row = execute_core(_session_access_statement(), {"user_id": user.id, "session_id": session_id,
                                                           "today": bangkok_today()}).one_or_none()
     if row is None:
         return None
     access = SessionAccess(user=user, session_id=row.id, circle_id=row.circle_id, host_id=row.host_id,
-                           direct=bool(row.direct))
+                           direct=bool(row.direct), state=row.state, starts_at=row.starts_at,
+                           duration_minutes=row.duration_minutes)
     return access if access.may_attend else None
 
 
@@ -88,7 +95,7 @@ def _hosts(user, host_id: int, *, load_circle) -> bool:
 
 
 def can_host_session(user, session) -> bool:
-    return _authenticated(user) and _hosts(user, session.host_id, load_circle=lambda: session.circle)
+    return is_signed_in(user) and _hosts(user, session.host_id, load_circle=lambda: session.circle)
 
 
 def can_schedule_session(user, circle) -> bool:
@@ -96,7 +103,7 @@ def can_schedule_session(user, circle) -> bool:
     if can_manage_circle(user, circle):
         return True
     coaching = {Role.COACH, Role.SUPERVISOR}
-    return circle.id in _current_circle_ids(user) and any(Role(m.role) in coaching for m in _memberships(user))
+    return circle.id in current_circle_ids(user) and any(Role(m.role) in coaching for m in cached_memberships(user))
 
 
 def can_read_chat(user, session) -> bool:
@@ -111,12 +118,12 @@ def can_read_attendance(user, session) -> bool:
 
 
 def can_read_notification(user, note) -> bool:
-    return _authenticated(user) and note.user_id == user.id
+    return is_signed_in(user) and note.user_id == user.id
 
 
 def can_view_ledger(user, teacher) -> bool:
     """A teacher's PLC-hours ledger: the teacher, and those who manage them."""
-    return _authenticated(user) and (user.id == teacher.id or can_manage_user(user, teacher))
+    return is_signed_in(user) and (user.id == teacher.id or can_manage_user(user, teacher))
 
 
 # ---------------------------------------------------------------------------- one way in
@@ -129,6 +136,8 @@ SESSION_ACTIONS = {
     "live_session.join": can_attend_session,
     "live_session.edit_message": can_attend_session,
     "live_session.delete_message": can_attend_session,
+    "live_session.send_message": can_attend_session,
+    "live_session.typing": can_attend_session,
     "live_session.start": can_host_session,
     "live_session.end": can_host_session,
     "live_session.read_only": can_host_session,
@@ -168,6 +177,22 @@ def find_session(user, session_id: int | None, action: str) -> LiveSession | Non
         return access_session(user, session_id, action)
     except (NotFound, Forbidden):
         return None
+
+
+# The chat's busiest events ask ``session_access`` (one statement) rather than load the session.
+CHAT_ACTIONS = ("live_session.send_message", "live_session.typing")
+
+
+def chat_access(user, session_id: int | None, action: str) -> SessionAccess | None:
+    """``session_access`` for a chat event of ``CHAT_ACTIONS``: ``None`` for a refusal, audited as
+    ``find_session`` audits it (404 unseen, 403 seen but not attended); what settles an allowed event
+    stays the one statement."""
+    if action not in CHAT_ACTIONS:
+        raise KeyError(action)
+    allowed = session_access(user, session_id)
+    if allowed is None:
+        find_session(user, session_id, action)
+    return allowed
 
 
 def access_session_circle(user, circle_id: int | None, action: str, *, options=()) -> Circle:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from plc.authz.base import (
-    _authenticated,
-    _within,
     access,
     is_admin,
+    is_signed_in,
     managed_network_ids,
     managed_school_ids,
     member_area_office_ids,
@@ -16,29 +15,30 @@ from plc.authz.base import (
     school_ids_with_visible_members,
     visible_network_ids,
     visible_school_ids,
+    within_scope,
 )
 from plc.models import AreaOffice, Membership, Network, Role, School, User
 from plc.models.users import ROLE_SCOPES
 
 
 def can_view_network(user, network: Network) -> bool:
-    return _authenticated(user) and _within(visible_network_ids(user), network.id)
+    return is_signed_in(user) and within_scope(visible_network_ids(user), network.id)
 
 
 def can_manage_network(user, network: Network) -> bool:
-    return _authenticated(user) and _within(managed_network_ids(user), network.id)
+    return is_signed_in(user) and within_scope(managed_network_ids(user), network.id)
 
 
 def can_view_school(user, school: School) -> bool:
-    return _authenticated(user) and _within(visible_school_ids(user), school.id)
+    return is_signed_in(user) and within_scope(visible_school_ids(user), school.id)
 
 
 def can_view_school_members(user, school: School) -> bool:
-    return _authenticated(user) and _within(school_ids_with_visible_members(user), school.id)
+    return is_signed_in(user) and within_scope(school_ids_with_visible_members(user), school.id)
 
 
 def can_manage_school(user, school: School) -> bool:
-    return _authenticated(user) and _within(managed_school_ids(user), school.id)
+    return is_signed_in(user) and within_scope(managed_school_ids(user), school.id)
 
 
 def can_view_area_office(user, area_office: AreaOffice) -> bool:
@@ -46,7 +46,7 @@ def can_view_area_office(user, area_office: AreaOffice) -> bool:
 
 
 def can_view_user(user, other: User) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if user.id == other.id or is_admin(user):
         return True
@@ -78,7 +78,7 @@ def _in_managed_scope(user, other: User, *, include_past: bool) -> bool:
 def can_manage_user(user, other: User) -> bool:
     """Directors manage their school's staff, coordinators the people of their networks and of
     the networks' schools; nobody but an admin manages an admin; nobody manages themselves here."""
-    if not _authenticated(user) or user.id == other.id:
+    if not is_signed_in(user) or user.id == other.id:
         return False
     if is_admin(user):
         return True
@@ -90,7 +90,7 @@ def can_manage_user(user, other: User) -> bool:
 def grantable_roles(user, scope) -> set[Role]:
     """Roles the user may grant (and end) in ``scope`` (a School, Network, AreaOffice or None for
     global)."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return set()
     kind = {School: "school", Network: "network", AreaOffice: "area_office"}.get(type(scope), "global")
     allowed_here = {role for role, kinds in ROLE_SCOPES.items() if kind in kinds}
@@ -118,7 +118,7 @@ def can_grant(user, scope, role: Role | str) -> bool:
 
 
 def can_end_membership(user, membership: Membership) -> bool:
-    if not _authenticated(user) or membership.user_id == user.id or membership.ends_on is not None:
+    if not is_signed_in(user) or membership.user_id == user.id or membership.ends_on is not None:
         return False
     return can_grant(user, membership.scope, membership.role)
 

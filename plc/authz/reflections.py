@@ -6,13 +6,13 @@ from sqlalchemy import or_, select
 
 from plc.authz.base import (
     NETWORK_STAFF,
-    _authenticated,
     access,
     is_admin,
+    is_signed_in,
     managed_school_ids,
     member_network_ids,
 )
-from plc.authz.circles import _current_circle_ids, can_view_cycle, can_work_on_cycle
+from plc.authz.circles import can_view_cycle, can_work_on_cycle, current_circle_ids
 from plc.authz.lesson_plans import can_view_plan
 from plc.models import Cycle, LessonPlan, Reflection
 from plc.models.reflections import ReflectionStatus
@@ -23,9 +23,9 @@ from plc.models.reflections import ReflectionStatus
 
 def visible_reflections_clause(user):
     """SQL twin of ``can_read_reflection``."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
-    circles = _current_circle_ids(user)
+    circles = current_circle_ids(user)
     circle_cycles = select(Cycle.id).where(Cycle.circle_id.in_(circles)) if circles else None
     return or_(
         Reflection.author_id == user.id,
@@ -37,7 +37,7 @@ def visible_reflections_clause(user):
 
 
 def can_read_reflection(user, reflection) -> bool:
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return False
     if reflection.author_id == user.id:
         return True
@@ -45,11 +45,11 @@ def can_read_reflection(user, reflection) -> bool:
         return False
     if reflection.visibility in ("pair", "circle") and reflection.partner_id == user.id:
         return True
-    return reflection.visibility == "circle" and reflection.cycle.circle_id in _current_circle_ids(user)
+    return reflection.visibility == "circle" and reflection.cycle.circle_id in current_circle_ids(user)
 
 
 def can_edit_reflection(user, reflection) -> bool:
-    return _authenticated(user) and reflection.author_id == user.id
+    return is_signed_in(user) and reflection.author_id == user.id
 
 
 def can_give_feedback(user, reflection) -> bool:
@@ -64,7 +64,7 @@ def can_count_reflections(user, cycle) -> bool:
 def can_view_reflection_overview(user) -> bool:
     """The counts-only summary of reflections per school: network staff (as for goal coverage) and
     those who manage a school (directors, coordinators)."""
-    return _authenticated(user) and (is_admin(user) or bool(member_network_ids(user, NETWORK_STAFF))
+    return is_signed_in(user) and (is_admin(user) or bool(member_network_ids(user, NETWORK_STAFF))
                                      or bool(managed_school_ids(user)))
 
 

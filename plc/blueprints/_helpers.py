@@ -24,6 +24,15 @@ def whole_number(value) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
+def school_or_network(value) -> tuple[int | None, int | None] | None:
+    """The (school id, network id) a "school:7" or "network:3" choice names; None for anything else."""
+    kind, _sep, raw = str(value or "").partition(":")
+    number = whole_number(raw)
+    if number is None or kind not in ("school", "network"):
+        return None
+    return (number, None) if kind == "school" else (None, number)
+
+
 def int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name))
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import int_arg, page_arg, page_size
+from plc.blueprints._helpers import int_arg, page_arg, page_size, school_or_network
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.circles import (
@@ -109,6 +109,11 @@ def index():
 @bp.route("/circles/new", methods=["GET", "POST"])
 @login_required
 def create():
+    # A school or network the form names is asked first, as the API asks it: outside the choices it
+    # is 404 (unseen) or 403 (seen, not the user's to start a circle in), audited.
+    named = school_or_network(request.form.get("scope")) if request.method == "POST" else None
+    if named is not None:
+        authz.access_circle_scope(current_user, *named, "circle.create")
     targets = _scope_targets()
     if not targets:
         authz.deny_forbidden(current_user, "circle.create")

@@ -82,7 +82,8 @@ def create():
     # What the form names is asked first, as the API asks it: unseen is 404 before "you coach nobody".
     posted = _posted_plan() if request.method == "POST" else None
     planned_with = authz.access_visit_plan(current_user, *posted) if posted else None
-    authz.require_manage(current_user, True, authz.can_plan_visits(current_user), "visit.plan", None)
+    if not authz.can_plan_visits(current_user):
+        authz.deny_forbidden(current_user, "visit.plan")
     teachers = coaching.coachable(current_user)
     available_cycles = db.session.scalars(cycles.cycles_query(current_user, status=CycleStatus.ACTIVE).limit(200)).all()
     form = VisitForm(teachers=teachers, cycles=available_cycles)

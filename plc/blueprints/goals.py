@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import int_arg, page_arg, page_size
+from plc.blueprints._helpers import int_arg, page_arg, page_size, whole_number
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.goals import FOCUS_TAXONOMY_LABELS, GoalForm, GoalStatusForm
@@ -100,9 +100,13 @@ def index():
 @login_required
 def create():
     schools = _draftable_schools()
+    # What the request names is asked first, as the API asks it: a school outside the choices is 404
+    # (unseen) or 403 (seen, not the user's to draft for), audited, not a form error.
     wanted = int_arg("school")
-    if wanted is not None:
-        authz.access_goal_school(current_user, wanted, "goal.create")
+    posted = whole_number(request.form.get("school_id")) if request.method == "POST" else None
+    for named in (wanted, posted):
+        if named is not None:
+            authz.access_goal_school(current_user, named, "goal.create")
     if not schools:
         authz.deny_forbidden(current_user, "goal.create")
     form = GoalForm()
@@ -136,11 +140,7 @@ def create():
 @login_required
 def edit(goal_id: int):
     goal = authz.access_goal(current_user, goal_id, "goal.edit")
-    if goal.status != GoalStatus.DRAFT:
-        if goal.school_id is not None:  # a school's goal stays as its director approved it
-            authz.deny_forbidden(current_user, "goal.edit", goal)
-        flash(_("Only a draft goal can be edited. Approved goals stay as they were approved."), "error")
-        return redirect(url_for("goals.show", goal_id=goal.id))
+    goals.check_editable(goal)
     form = GoalForm(obj=goal if request.method == "GET" else None)
     del form.school_id
     groups = focus_groups()
@@ -154,7 +154,7 @@ def edit(goal_id: int):
         except goals.GoalError as error:
             db.session.rollback()
             apply_service_errors(form, error.fields)
-            status = 422
+            status = error.status
         else:
             db.session.commit()
             flash(_("The goal is saved."), "success")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from plc import authz
-from plc.blueprints._helpers import page_arg, page_size
+from plc.blueprints._helpers import page_arg, page_size, school_or_network
 from plc.extensions import db
 from plc.forms._fields import apply_service_errors
 from plc.forms.innovations import InnovationForm, RevisionForm, steps_to_text
@@ -59,6 +59,11 @@ def index():
 @bp.route("/innovations/new", methods=["GET", "POST"])
 @login_required
 def create():
+    # A school or network the form names is asked first, as the API asks it: outside the choices it
+    # is 404 (unseen) or 403 (seen, not the user's to add an innovation for), audited.
+    named = school_or_network(request.form.get("owner")) if request.method == "POST" else None
+    if named is not None:
+        authz.access_innovation_owner(current_user, *named, "innovation.create")
     targets = _owner_targets()
     if not targets:
         authz.deny_forbidden(current_user, "innovation.create")

@@ -139,9 +139,26 @@ def _step_groups(chosen_cycle: Cycle | None, cycle_choices: list[Cycle], plan: L
     return groups
 
 
-def _fill_choices(form: LessonPlanForm, plan: LessonPlan | None, asked_cycle: Cycle | None) -> tuple:
-    cycle_choices = _my_cycles(plan.cycle if plan else None, asked_cycle)
-    circle_choices = _my_circles(plan.circle if plan else None)
+def _named_in_form(plan: LessonPlan | None, action: str) -> tuple[Cycle | None, Circle | None]:
+    """The cycle and circle a posted form names, asked as the API asks them: 404 unseen or missing,
+    403 not the user's to work in (audited under ``action``). Keeping the plan's own needs nothing new."""
+    if request.method != "POST":
+        return None, None
+    cycle_id = whole_number(request.form.get("cycle_id")) or None
+    circle_id = whole_number(request.form.get("circle_id")) or None
+    cycle = circle = None
+    if cycle_id is not None and (plan is None or cycle_id != plan.cycle_id):
+        cycle = authz.access_plan_cycle(current_user, cycle_id, action)
+    if circle_id is not None and (plan is None or circle_id != plan.circle_id):
+        circle = authz.access_plan_circle(current_user, circle_id, action)
+    return cycle, circle
+
+
+def _fill_choices(form: LessonPlanForm, plan: LessonPlan | None, asked_cycle: Cycle | None,
+                  named: tuple[Cycle | None, Circle | None] = (None, None)) -> tuple:
+    named_cycle, named_circle = named
+    cycle_choices = _my_cycles(plan.cycle if plan else None, asked_cycle, named_cycle)
+    circle_choices = _my_circles(plan.circle if plan else None, named_circle)
     form.cycle_id.choices = [SelectChoice(0, _("— Not part of a cycle —"))] + [
         SelectChoice(c.id, f"{c.title} · {c.circle.name}") for c in cycle_choices]
     form.circle_id.choices = [SelectChoice(0, _("— No circle —"))] + [
@@ -195,7 +212,7 @@ def create():
             form.grade.data = asked.target_grade
             form.step_ids.data = [s.id for s in asked.steps]
         form.body_md.data = lesson_plans.template_for(area, list(asked.steps) if asked else None)
-    groups = _fill_choices(form, None, asked)
+    groups = _fill_choices(form, None, asked, _named_in_form(None, "lesson_plan.create"))
     if _wants_preview():
         return _render_form(form, groups, None, preview=_preview_of(form))
     status = 200
@@ -242,7 +259,7 @@ def edit(plan_id: int):
         form.circle_id.data = plan.circle_id or 0
         form.step_ids.data = [s.id for s in plan.steps]
         form.message.data = ""
-    groups = _fill_choices(form, plan, None)
+    groups = _fill_choices(form, plan, None, _named_in_form(plan, "lesson_plan.edit"))
     if _wants_preview():
         return _render_form(form, groups, plan, preview=_preview_of(form))
     status = 200

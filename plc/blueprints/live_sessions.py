@@ -82,7 +82,7 @@ def live_home() -> SimpleNamespace:
     """For the home page: unread notifications and my upcoming sessions."""
     notes = [SimpleNamespace(id=n.id, url=n.url, created_at=n.created_at, title=notifications.notification_title(n))
              for n in notifications.unread_notifications(current_user, limit=10)]
-    upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(10)
+    upcoming = db.session.scalars(_listed(live_sessions.sessions_query(current_user, upcoming=True)).limit(10)
                                   .options(selectinload(LiveSession.circle))).all()
     return SimpleNamespace(notifications=notes, upcoming=upcoming)
 
@@ -90,7 +90,7 @@ def live_home() -> SimpleNamespace:
 @bp.app_template_global()
 def circle_live_sessions(circle: Circle) -> SimpleNamespace:
     """For the circle page: its sessions (upcoming first, then the latest ended ones)."""
-    rows = db.session.scalars(live_sessions.sessions_query(current_user, circle_id=circle.id)).all()
+    rows = db.session.scalars(_listed(live_sessions.sessions_query(current_user, circle_id=circle.id))).all()
     upcoming = [s for s in rows if s.state != SessionState.ENDED]
     ended = sorted((s for s in rows if s.state == SessionState.ENDED), key=lambda s: s.starts_at, reverse=True)[:10]
     return SimpleNamespace(upcoming=upcoming, ended=ended, total=len(rows),
@@ -100,11 +100,27 @@ def circle_live_sessions(circle: Circle) -> SimpleNamespace:
 @bp.app_template_global()
 def cycle_live_sessions(cycle: Cycle) -> list[LiveSession]:
     """For the cycle page's timeline slot: the cycle's sessions this user may see."""
-    return db.session.scalars(live_sessions.sessions_query(current_user).where(
-        LiveSession.cycle_id == cycle.id)).all()
+    return db.session.scalars(_listed(live_sessions.sessions_query(current_user).where(
+        LiveSession.cycle_id == cycle.id))).all()
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _session(session_id: int, action: str) -> LiveSession:
+    """The session if the user may do ``action`` to it, its state brought up to date first
+    (``live_sessions.session_for``, as the API and the chat ask it); an ending is saved at once."""
+    live, ended = live_sessions.session_for(current_user, session_id, action)
+    if ended:
+        db.session.commit()
+    return live
+
+
+def _listed(query):
+    """``query`` of sessions, those left running past their end ended first (as the API's list does)."""
+    if live_sessions.end_overdue(query):
+        db.session.commit()
+    return query
 
 
 def _to_session(live: LiveSession, anchor: str = "") -> Response:
@@ -239,6 +255,7 @@ def _mine_clause(user):
 @bp.get("/live")
 @login_required
 def index():
+    _listed(live_sessions.sessions_query(current_user))
     with_circle = selectinload(LiveSession.circle)
     upcoming = db.session.scalars(live_sessions.sessions_query(current_user, upcoming=True).limit(50)
                                   .options(with_circle)).all()
@@ -261,16 +278,13 @@ def index():
 @bp.get("/live/<int:session_id>")
 @login_required
 def show(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.view")
-    if live_sessions.refresh_state(live):
-        db.session.commit()
-    return render_session(live)
+    return render_session(_session(session_id, "live_session.view"))
 
 
 @bp.post("/live/<int:session_id>/start")
 @login_required
 def start(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.start")
+    live = _session(session_id, "live_session.start")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -292,7 +306,7 @@ def start(session_id: int):
 @bp.route("/live/<int:session_id>/end", methods=["GET", "POST"])
 @login_required
 def end(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.end")
+    live = _session(session_id, "live_session.end")
     if live.state != SessionState.LIVE:
         flash(_("Only a live session can end."), "error")
         return _to_session(live)
@@ -318,7 +332,7 @@ def end(session_id: int):
 @bp.post("/live/<int:session_id>/read-only")
 @login_required
 def read_only(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.read_only")
+    live = _session(session_id, "live_session.read_only")
     form = ReadOnlyForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -334,7 +348,7 @@ def read_only(session_id: int):
 @bp.post("/live/<int:session_id>/mute")
 @login_required
 def mute(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.mute")
+    live = _session(session_id, "live_session.mute")
     form = MuteForm()
     valid = form.validate_on_submit()
     raw = form.user_id.data or ""
@@ -354,7 +368,7 @@ def mute(session_id: int):
 @bp.post("/live/<int:session_id>/attendance")
 @login_required
 def onsite_attendance(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.onsite_attendance")
+    live = _session(session_id, "live_session.onsite_attendance")
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
@@ -389,7 +403,7 @@ def onsite_attendance(session_id: int):
 @bp.post("/live/<int:session_id>/summary")
 @login_required
 def summary(session_id: int):
-    live = authz.access_session(current_user, session_id, "live_session.summary")
+    live = _session(session_id, "live_session.summary")
     owners = invitee_users(live)
     form = _summary_form(live, owners, formdata=request.form)
     if form.validate_on_submit():

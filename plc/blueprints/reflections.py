@@ -216,8 +216,8 @@ def index():
 @login_required
 def overview():
     """Counts only: how many cycles and shared reflections each school (and network circle) has."""
-    authz.require_manage(current_user, True, authz.can_view_reflection_overview(current_user),
-                         "reflection.overview", None)
+    if not authz.can_view_reflection_overview(current_user):
+        authz.deny_forbidden(current_user, "reflection.overview")
     networks = [n for n in db.session.scalars(org.networks_query(current_user))
                 if authz.can_view_goal_coverage(current_user, n)]
     managed = authz.managed_school_ids(current_user)

@@ -8,10 +8,11 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from plc.forms._fields import max_length
 from plc.models import User
+from plc.services import passwords
 
-# No column holds a password (only its hash): 1024 only keeps absurd inputs away from the hashing.
-# The service's own rule for a new password is stricter (passwords.MAX_LENGTH).
-PASSWORD_LIMIT = Length(max=1024)
+# No column holds a password (only its hash): every password field is held to the service's limit.
+PASSWORD_LIMIT = Length(max=passwords.MAX_LENGTH,
+                        message=_l("The password is too long (at most %(max)d characters).", max=passwords.MAX_LENGTH))
 
 
 class LoginForm(FlaskForm):

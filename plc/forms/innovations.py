@@ -13,7 +13,7 @@ from plc.services.innovations import StepInput
 STEP_SEPARATOR = "|"
 MAX_STEP_LINES = 200
 # The raw "steps" textarea is not stored as such: it is parsed into InnovationStep rows, so no column
-# holds this limit on the whole text (a line's code is checked against InnovationStep.code below).
+# holds this limit on the whole text (a line's code and texts are checked against InnovationStep's columns below).
 MAX_STEPS_TEXT = 20000
 
 
@@ -85,9 +85,16 @@ def parse_steps(text: str) -> tuple[list[StepInput], list[str]]:
         if not text_th:
             errors.append(_("Line %(n)d needs the Thai text of the step.", n=number))
             continue
-        # The message names the number (its msgid is translated as is): tests/test_limits.py keeps them equal.
-        if code and len(code) > length_of(InnovationStep.code):
-            errors.append(_("Line %(n)d: keep the code short (at most 60 characters).", n=number))
+        code_limit = length_of(InnovationStep.code)
+        if code and len(code) > code_limit:
+            errors.append(_("Line %(n)d: keep the code short (at most %(limit)d characters).",
+                            n=number, limit=code_limit))
+            continue
+        overlong = [column for column, value in ((InnovationStep.text_th, text_th), (InnovationStep.text_en, text_en))
+                    if len(value or "") > length_of(column)]
+        if overlong:
+            errors.append(_("Line %(n)d: the text is too long (at most %(limit)d characters).",
+                            n=number, limit=length_of(overlong[0])))
             continue
         step = StepInput(text_th=text_th, code=code or None, label_en=label_en or None, text_en=text_en or None)
         if indented:

@@ -60,7 +60,7 @@ class InnovationVersion(db.Model):
     name_en: Mapped[str | None] = mapped_column(String(300))
     description_th: Mapped[str | None] = mapped_column(Text, info={"max_length": 10000})
     description_en: Mapped[str | None] = mapped_column(Text, info={"max_length": 10000})
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     change_note: Mapped[str | None] = mapped_column(String(300))
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -91,8 +91,8 @@ class InnovationStep(db.Model):
     number: Mapped[int] = mapped_column(Integer)  # order among siblings, as the source numbers them
     code: Mapped[str | None] = mapped_column(String(60))
     label_en: Mapped[str | None] = mapped_column(String(200))
-    text_th: Mapped[str] = mapped_column(Text)
-    text_en: Mapped[str | None] = mapped_column(Text)
+    text_th: Mapped[str] = mapped_column(Text, info={"max_length": 5000})
+    text_en: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
 
     version: Mapped[InnovationVersion] = relationship(back_populates="steps")
     parent: Mapped[InnovationStep | None] = relationship(remote_side=[id], back_populates="children")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 from limits import parse
+from werkzeug.exceptions import Forbidden, NotFound
 
 from plc import authz
 from plc.extensions import db, socketio
@@ -76,6 +77,19 @@ def _int(data, key: str, default: int | None = None) -> int | None:
     return value if -(2**31) <= value < 2**31 else default  # ids are database integers
 
 
+def _session(user, session_id: int | None, action: str):
+    """The session if ``user`` may do ``action`` to it, its state brought up to date first
+    (``live_sessions.session_for``, as the pages and the API ask it; an ending is saved at once);
+    ``None`` for a refusal (audited all the same), which the handlers answer with an error code."""
+    try:
+        live, ended = live_sessions.session_for(user, session_id, action)
+    except (NotFound, Forbidden):
+        return None
+    if ended:
+        db.session.commit()
+    return live
+
+
 def presence_payload(session_id: int) -> dict:
     members = store().members(session_id)
     return {"session_id": session_id, "present": [{"id": p.user_id, "name": p.name} for p in members]}
@@ -119,11 +133,9 @@ class LiveNamespace(Namespace):
         if user is None:
             return _error("unauthorized", _("Please log in again."))
         session_id, since_id = _int(data, "session_id"), _int(data, "since_id", 0) or 0
-        live = authz.find_session(user, session_id, "live_session.join")
+        live = _session(user, session_id, "live_session.join")
         if live is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
-        if live_sessions.refresh_state(live):
-            db.session.commit()
         join_room(outbox.session_room(live.id))
         if live.state == SessionState.LIVE:
             live_sessions.close_interval(request.sid, live.id)
@@ -151,11 +163,13 @@ class LiveNamespace(Namespace):
         user = _user()
         if user is None:
             return _error("unauthorized", _("Please log in again."))
-        access = authz.session_access(user, _int(data, "session_id"))
+        access = authz.chat_access(user, _int(data, "session_id"), "live_session.send_message")
         if access is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
         if not limits().hit(SEND_LIMIT, "chat", str(user.id)):
             return _error("rate_limited", _("You are sending messages too fast. Wait a few seconds."))
+        if live_sessions.left_running(access):  # ended first, as the pages and the API end it: not live
+            _session(user, access.session_id, "live_session.send_message")
         with chat_lock(access.session_id):
             try:
                 payload, _created = live_sessions.post_message(access, str(_fields(data).get("body") or ""),
@@ -167,7 +181,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "message": payload}
 
     def _own_message(self, user, data, action: str):
-        live = authz.find_session(user, _int(data, "session_id"), action)
+        live = _session(user, _int(data, "session_id"), action)
         if live is None:
             return None, None
         return live, live_sessions.find_message(live.id, _int(data, "message_id", -1))
@@ -205,7 +219,9 @@ class LiveNamespace(Namespace):
 
     def on_typing(self, data=None):
         user = _user()
-        access = authz.session_access(user, _int(data, "session_id"))
+        if user is None:
+            return _error("unauthorized", _("Please log in again."))
+        access = authz.chat_access(user, _int(data, "session_id"), "live_session.typing")
         if access is None:
             return _error("not_found", _("This session does not exist or you are not invited."))
         if len(store().members(access.session_id)) > TYPING_MAX_PARTICIPANTS:
@@ -226,7 +242,7 @@ class LiveNamespace(Namespace):
 
     def _hosted(self, data, action: str):
         user = _user()
-        return user, authz.find_session(user, _int(data, "session_id"), action) if user else None
+        return user, _session(user, _int(data, "session_id"), action) if user else None
 
     def on_mute(self, data=None):
         user, live = self._hosted(data, "live_session.mute")

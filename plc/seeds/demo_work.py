@@ -41,9 +41,9 @@ from plc.models import (
     School,
     User,
 )
-from plc.models.live_sessions import Attendance, ChatMessage, LiveSession, Notification
-from plc.models.reflections import REFLECTION_FIELDS
-from plc.seeds.files import DEMO_TZ, as_date, load_yaml, step_of
+from plc.models.live_sessions import Attendance, ChatMessage, LiveSession, Notification, SessionState
+from plc.models.reflections import REFLECTION_FIELDS, ReflectionStatus
+from plc.seeds.files import DEMO_TZ, SeedDataError, as_date, as_state, load_yaml, step_of
 from plc.services import coaching as coaching_service
 from plc.services import lesson_plans as plan_service
 from plc.services import live_sessions as session_service
@@ -52,7 +52,7 @@ from plc.services import reflections as reflection_service
 _CLOCK = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2}):(\d{2})$")
 
 
-class DemoDataError(ValueError):
+class DemoDataError(SeedDataError):
     """The YAML asks for something the platform would not allow (or names something unknown)."""
 
 
@@ -83,7 +83,7 @@ def _backdate_audit(action: str, target, when: datetime) -> None:
         event.created_at = when
 
 
-class _Refs:
+class DemoRefs:
     """People by e-mail, circles and cycles by their plc.yaml keys, innovation steps by "<slug>#<n>"."""
 
     def __init__(self, networks: dict[str, Network], schools: dict[str, School]):
@@ -131,7 +131,7 @@ class _Refs:
 def seed_demo_work(networks: dict[str, Network], schools: dict[str, School]) -> dict[str, int]:
     """Loads ``seeds/demo/work.yaml`` (after ``seed_demo_plc``); returns the totals per table."""
     data = load_yaml("demo/work.yaml")
-    refs = _Refs(networks, schools)
+    refs = DemoRefs(networks, schools)
     plans = seed_lesson_plans(data.get("lesson_plans", []), refs)
     seed_reflections(data.get("reflections", []), refs, plans)
     seed_coaching_visits((data.get("coaching") or {}).get("visits", []), refs)
@@ -178,7 +178,7 @@ def _find_fork(author: User, source: LessonPlan) -> LessonPlan | None:
         LessonPlan.author_id == author.id, LessonPlan.forked_from_id.in_([r.id for r in source.revisions])))
 
 
-def seed_lesson_plans(items: list[dict], refs: _Refs) -> dict[str, LessonPlan]:
+def seed_lesson_plans(items: list[dict], refs: DemoRefs) -> dict[str, LessonPlan]:
     """Plans written and revised by their authors, a fork, comments and a showcase."""
 
     plans: dict[str, LessonPlan] = {}
@@ -200,7 +200,7 @@ def seed_lesson_plans(items: list[dict], refs: _Refs) -> dict[str, LessonPlan]:
     return plans
 
 
-def _write_plan(item: dict, author: User, source: LessonPlan | None, refs: _Refs, service) -> LessonPlan:
+def _write_plan(item: dict, author: User, source: LessonPlan | None, refs: DemoRefs, service) -> LessonPlan:
     """The first version (or the fork) and every later revision, each at its own time."""
     revisions = list(item["revisions"])
     if source is not None:
@@ -241,7 +241,7 @@ def _write_plan(item: dict, author: User, source: LessonPlan | None, refs: _Refs
     return plan
 
 
-def _plan_comments(items: list[dict], plan: LessonPlan, refs: _Refs, service) -> None:
+def _plan_comments(items: list[dict], plan: LessonPlan, refs: DemoRefs, service) -> None:
     keyed: dict[str, Comment] = {}
     for item in items:
         author, body = refs.user(item["by"]), item["body"].strip()
@@ -261,10 +261,12 @@ def _plan_comments(items: list[dict], plan: LessonPlan, refs: _Refs, service) ->
 # ---------------------------------------------------------------------------- reflections
 
 
-def seed_reflections(items: list[dict], refs: _Refs, plans: dict[str, LessonPlan]) -> None:
+def seed_reflections(items: list[dict], refs: DemoRefs, plans: dict[str, LessonPlan]) -> None:
     """Reflection logs written (and shared, unless a draft) by their authors, with feedback threads."""
 
-    for item in items:
+    for index, item in enumerate(items):
+        status = as_state(ReflectionStatus, item.get("status", ReflectionStatus.SHARED), file="demo/work.yaml",
+                          entry=f"reflections[{index}] ({item.get('title')})")
         author, cycle = refs.user(item["author"]), refs.cycle(item["cycle"])
         title = item["title"].strip()
         reflection = db.session.scalar(select(Reflection).where(
@@ -276,7 +278,7 @@ def seed_reflections(items: list[dict], refs: _Refs, plans: dict[str, LessonPlan
                 title=title, cycle_id=cycle.id, visibility=item.get("visibility", "private"),
                 partner_id=partner.id if partner else None, lesson_plan_id=plan.id if plan else None,
                 body_md=item.get("body", ""), **{name: item.get(name) for name in REFLECTION_FIELDS}))
-            if item.get("status", "shared") == "shared":
+            if status == ReflectionStatus.SHARED:
                 reflection_service.share(author, reflection)
             reflection.created_at = reflection.updated_at = _when(item["written_at"])
         for feedback in item.get("feedback", []):
@@ -284,7 +286,7 @@ def seed_reflections(items: list[dict], refs: _Refs, plans: dict[str, LessonPlan
     db.session.flush()
 
 
-def _feedback(item: dict, reflection: Reflection, refs: _Refs, service) -> None:
+def _feedback(item: dict, reflection: Reflection, refs: DemoRefs, service) -> None:
     author, body = refs.user(item["by"]), item["body"].strip()
     exists = db.session.scalar(select(ReflectionFeedback.id).where(
         ReflectionFeedback.reflection_id == reflection.id, ReflectionFeedback.author_id == author.id,
@@ -301,7 +303,7 @@ def _school_of(teacher: User) -> School:
     return next(m.school for m in teacher.current_memberships() if m.school_id and m.role == "teacher")
 
 
-def seed_coaching_visits(items: list[dict], refs: _Refs) -> None:
+def seed_coaching_visits(items: list[dict], refs: DemoRefs) -> None:
     """Visits planned by the coach, then held (with both reflections) or cancelled."""
 
     for item in items:
@@ -333,7 +335,7 @@ def seed_coaching_visits(items: list[dict], refs: _Refs) -> None:
     db.session.flush()
 
 
-def seed_coaching_syntheses(items: list[dict], refs: _Refs) -> None:
+def seed_coaching_syntheses(items: list[dict], refs: DemoRefs) -> None:
     """The coach's synthesis across the semester's visits to one teacher."""
 
     for item in items:
@@ -369,7 +371,7 @@ def _notifications(url: str, kind: str) -> list[Notification]:
     return list(db.session.scalars(select(Notification).where(Notification.kind == kind, Notification.url == url)))
 
 
-def seed_live_sessions(items: list[dict], refs: _Refs) -> None:
+def seed_live_sessions(items: list[dict], refs: DemoRefs) -> None:
     """Past sessions (matched by circle and title) and the one that is always upcoming."""
     for item in items:
         circle, host = refs.circle(item["circle"]), refs.user(item["host"])
@@ -384,7 +386,7 @@ def seed_live_sessions(items: list[dict], refs: _Refs) -> None:
     db.session.flush()
 
 
-def _schedule(item: dict, circle: Circle, host: User, title: str, starts_at: datetime, refs: _Refs) -> LiveSession:
+def _schedule(item: dict, circle: Circle, host: User, title: str, starts_at: datetime, refs: DemoRefs) -> LiveSession:
     _require(authz.can_schedule_session(host, circle), f"{host.email} to schedule a session of {item['circle']}")
     cycle = refs.cycle(item.get("cycle"))
     return session_service.schedule(host, circle, session_service.SessionInput(
@@ -393,12 +395,13 @@ def _schedule(item: dict, circle: Circle, host: User, title: str, starts_at: dat
         guest_ids=[refs.user(email).id for email in item.get("guests", [])]))
 
 
-def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: _Refs) -> None:
+def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: DemoRefs) -> None:
     """Always in the future of the moment of loading; a session never started is moved forward."""
     now = datetime.now(DEMO_TZ)
     starts_at = upcoming_start(item, now)
     session = db.session.scalar(select(LiveSession).where(
-        LiveSession.circle_id == circle.id, LiveSession.title == title, LiveSession.state == "scheduled")
+        LiveSession.circle_id == circle.id, LiveSession.title == title,
+        LiveSession.state == SessionState.SCHEDULED)
         .order_by(LiveSession.id.desc()))
     if session is not None:
         if session.starts_at <= now:
@@ -411,7 +414,7 @@ def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: 
         note.created_at = scheduled_at
 
 
-def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Refs) -> None:
+def _held_session(item: dict, circle: Circle, host: User, title: str, refs: DemoRefs) -> None:
     """A past session: scheduled, held (online: started, attended, chatted, ended; onsite: attendance
     recorded by the host) and summarised, each step at its time."""
 
@@ -448,7 +451,7 @@ def _held_session(item: dict, circle: Circle, host: User, title: str, refs: _Ref
 
 
 def _run_online(item: dict, session: LiveSession, host: User, started_at: datetime, ended_at: datetime,
-                refs: _Refs, service) -> None:
+                refs: DemoRefs, service) -> None:
     """Start, join and leave (one connection per interval), chat, end; then the times of the story."""
     day = started_at.date()
     service.start(host, session)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta, timezone
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -12,10 +14,26 @@ from plc.models import InnovationStep, InnovationVersion
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 DEMO_TZ = timezone(timedelta(hours=7), "Asia/Bangkok")
 
+State = TypeVar("State", bound=StrEnum)
+
+
+class SeedDataError(ValueError):
+    """A seed file holds a value its loader does not know."""
+
 
 def load_yaml(relative: str):
     with (SEEDS_DIR / relative).open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def as_state(kind: type[State], value, *, file: str, entry: str, field: str = "status") -> State:
+    """The member of the state enum ``kind`` (``GoalStatus``, ``ReflectionStatus``, …) that ``field`` of
+    ``entry`` in ``seeds/<file>`` names; any other value is refused with the allowed ones."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise SeedDataError(f"seeds/{file}, {entry}: unknown {field} {value!r}; allowed: {allowed}") from None
 
 
 def as_date(value) -> date | None:

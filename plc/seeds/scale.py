@@ -34,7 +34,12 @@ from plc.models import (
     Province,
     SearchDocument,
 )
+from plc.models.coaching import VisitStatus
+from plc.models.cycles import CycleStatus
+from plc.models.goals import GoalStatus
+from plc.models.live_sessions import SessionState
 from plc.models.org import area_office_province
+from plc.models.reflections import ReflectionStatus
 from plc.rendering import render_markdown
 from plc.seeds.demo import WHOLE_CLASS, combined_groups
 from plc.seeds.files import DEMO_TZ
@@ -690,7 +695,7 @@ class _Generator:
                     "school_goal", kind="core", school_id=None, network_id=network_id, parent_id=None,
                     carried_from_id=None, academic_year_be=year, statement=statement,
                     context_needs="ผลการประเมินระดับชาติและข้อมูลคุณภาพของโรงเรียนในเครือข่าย",
-                    indicator="ร้อยละของนักเรียนที่ผ่านเกณฑ์", target="ร้อยละ 80", status="approved",
+                    indicator="ร้อยละของนักเรียนที่ผ่านเกณฑ์", target="ร้อยละ 80", status=GoalStatus.APPROVED,
                     approved_by_id=coordinator, approved_at=_at(published, 14), created_by_id=coordinator,
                     created_at=_at(published, 10), updated_at=_at(published, 14))
                 tags(template, chosen)
@@ -702,7 +707,7 @@ class _Generator:
                         carried_from_id=None, academic_year_be=year, statement=statement,
                         context_needs="ผลการประเมินระดับชาติและข้อมูลคุณภาพของโรงเรียนในเครือข่าย",
                         indicator="ร้อยละของนักเรียนที่ผ่านเกณฑ์", target="ร้อยละ 80",
-                        status="approved" if approved else "draft",
+                        status=GoalStatus.APPROVED if approved else GoalStatus.DRAFT,
                         approved_by_id=school.director_id if approved else None,
                         approved_at=_at(on, 14) if approved else None, created_by_id=coordinator,
                         created_at=_at(published, 10), updated_at=_at(on if approved else published, 14))
@@ -713,11 +718,12 @@ class _Generator:
                 for statement in rng.sample(SCHOOL_GOALS, rng.choice((1, 2, 2))):
                     created = max(year_start - timedelta(days=rng.randint(5, 30)), self.first_day - timedelta(days=200))
                     approved = rng.random() < 0.7
-                    status = "approved" if approved else "draft"
+                    status = GoalStatus.APPROVED if approved else GoalStatus.DRAFT
                     closed = None
                     if approved and year < current_year:
                         roll = rng.random()
-                        status = "achieved" if roll < 0.45 else "carried_over" if roll < 0.7 else "approved"
+                        status = (GoalStatus.ACHIEVED if roll < 0.45
+                                  else GoalStatus.CARRIED_OVER if roll < 0.7 else GoalStatus.APPROVED)
                         closed = AcademicTerm(year + 1, 1).starts_on - timedelta(days=rng.randint(1, 10))
                     on = approved_on(created)
                     goal = out.add(
@@ -729,12 +735,12 @@ class _Generator:
                         created_at=_at(created, 10), updated_at=_at(closed or (on if approved else created), 15))
                     tags(goal, sorted(rng.sample(areas, rng.choice((1, 2)))))
                     self.goals_of.setdefault((school.id, year), []).append(goal)
-                    if status == "carried_over":  # the follow-up goal of the next year, as transition() adds it
+                    if status == GoalStatus.CARRIED_OVER:  # next year's follow-up, as transition() adds it
                         follow = out.add(
                             "school_goal", kind="school", school_id=school.id, network_id=None, parent_id=None,
                             carried_from_id=goal, academic_year_be=year + 1, statement=statement,
                             context_needs="ข้อมูลผลการเรียนปีที่ผ่านมา", indicator="ผลการทดสอบของโรงเรียน",
-                            target="ร้อยละ 75", status="draft", approved_by_id=None, approved_at=None,
+                            target="ร้อยละ 75", status=GoalStatus.DRAFT, approved_by_id=None, approved_at=None,
                             created_by_id=school.director_id, created_at=_at(closed, 15), updated_at=_at(closed, 15))
                         self.goals_of.setdefault((school.id, year + 1), []).append(follow)
 
@@ -942,7 +948,8 @@ class _Generator:
                 target_grade=grade, target_class_size=rng.randint(8, 40),
                 target_groups=list(("เก่ง", "กลาง", "อ่อน")) if rng.random() < 0.5 else (["อ่อน"] if rng.random() < 0.4 else []),
                 template=template, template_version_id=model.id if template == "innovation" else None,
-                status="closed" if closed_on else "active", created_by_id=actor, created_at=_at(start, 8),
+                status=CycleStatus.CLOSED if closed_on else CycleStatus.ACTIVE, created_by_id=actor,
+                created_at=_at(start, 8),
                 closed_at=_at(closed_on, 16) if closed_on else None)
         goals = self.goal_choices(circle, academic_term(start).year_be) or self.goal_choices(circle, term.year_be)
         for goal_id in sorted(rng.sample(goals, min(len(goals), rng.choice((1, 1, 2))))):
@@ -1070,7 +1077,8 @@ class _Generator:
         row = dict(id=session_id, circle_id=circle.id, cycle_id=cycle.id if cycle else None,
                    phase_id=phase.id if phase else None, host_id=host, title=title,
                    agenda="1. ทบทวนผลการสอน\n2. วางแผนรอบถัดไป", mode=mode, starts_at=starts_at,
-                   duration_minutes=duration, state="scheduled", started_at=None, ended_at=None, read_only=False,
+                   duration_minutes=duration, state=SessionState.SCHEDULED, started_at=None, ended_at=None,
+                   read_only=False,
                    last_event=0, summary_decisions=None, summary_html=None, summary_at=None,
                    created_at=starts_at - timedelta(days=rng.randint(3, 10)))
         if not held:
@@ -1120,7 +1128,7 @@ class _Generator:
                             created_at=started_at + timedelta(minutes=min(seq * 3, length)), edited_at=None,
                             deleted_at=None, deleted_by_id=None)
                 row["last_event"] = messages
-        row.update(state="ended", started_at=started_at, ended_at=ended_at)
+        row.update(state=SessionState.ENDED, started_at=started_at, ended_at=ended_at)
         if rng.random() < 0.3:
             decisions = rng.choice(SUMMARIES)
             row.update(summary_decisions=decisions, summary_html=self.html(decisions),
@@ -1280,7 +1288,8 @@ class _Generator:
                         "reflection", author_id=member.user_id, partner_id=partner, cycle_id=cycle.id,
                         lesson_plan_id=self.plans_by_author.get((member.user_id, cycle.id)),
                         title=f"สะท้อนคิด: {cycle.title}"[:200], visibility=visibility,
-                        status="shared" if shared else "draft", **fields, body_md=body, body_html=self.html(body),
+                        status=ReflectionStatus.SHARED if shared else ReflectionStatus.DRAFT, **fields,
+                        body_md=body, body_html=self.html(body),
                         created_at=_at(written, 20), updated_at=_at(written, 20, 30))
                     if shared and visibility != "private" and rng.random() < 0.2 and written < self.today:
                         by = partner if visibility == "pair" else circle.facilitator_id
@@ -1312,17 +1321,17 @@ class _Generator:
             for _k in range(rng.choice((1, 1, 2))):
                 cycles = [c for c in cycles_of_user.get(teacher, []) if c.start <= planned_on]
                 cycle = rng.choice(cycles) if cycles and rng.random() < 0.5 else None
-                status, held_on = "planned", None
+                status, held_on = VisitStatus.PLANNED, None
                 if planned_on < self.today:
                     roll = rng.random()
                     if roll < 0.75:
-                        status, held_on = "held", min(planned_on + timedelta(days=rng.randint(0, 3)),
-                                                      self.today - timedelta(days=1))
+                        status, held_on = VisitStatus.HELD, min(planned_on + timedelta(days=rng.randint(0, 3)),
+                                                                self.today - timedelta(days=1))
                     elif roll < 0.83:
-                        status = "cancelled"
+                        status = VisitStatus.CANCELLED
                 elif rng.random() < 0.05:
-                    status = "cancelled"
-                held = status == "held"
+                    status = VisitStatus.CANCELLED
+                held = status == VisitStatus.HELD
                 out.add("coaching_visit", coach_id=coach, teacher_id=teacher, school_id=school.id,
                         cycle_id=cycle.id if cycle else None, planned_on=planned_on, focus=rng.choice(VISIT_FOCUS),
                         observe_what="พฤติกรรมการเรียนรู้ของนักเรียนกลุ่มอ่อน" if rng.random() < 0.6 else None,

@@ -81,9 +81,17 @@ def create_school_goal(actor: User, school: School, data: GoalInput) -> SchoolGo
     return goal
 
 
-def update_goal(actor: User, goal: SchoolGoal, data: GoalInput) -> SchoolGoal:
+def check_editable(goal: SchoolGoal) -> None:
+    """Only a draft is edited: an approved goal stays as its director approved it (a school's goal is
+    reopened first), and a core goal as it was published. A conflict with the goal's state (409), for
+    everyone who writes it; who writes it at all is the rule book's."""
     if goal.status != GoalStatus.DRAFT:
-        raise GoalError({"status": [_("Only a draft goal can be edited. Approved goals stay as they were approved.")]})
+        raise GoalError({"status": [_("Only a draft goal can be edited. Approved goals stay as they were approved.")]},
+                        status=409)
+
+
+def update_goal(actor: User, goal: SchoolGoal, data: GoalInput) -> SchoolGoal:
+    check_editable(goal)
     data, areas = _validated(data)
     goal.statement = data.statement.strip()
     goal.academic_year_be = int(data.academic_year_be)

@@ -126,14 +126,15 @@ def version_fields(data: VersionInput) -> dict:
     return {"name": fit(InnovationVersion.name, data.name) or fit(InnovationVersion.name, data.name_th),
             "name_th": fit(InnovationVersion.name_th, data.name_th),
             "name_en": fit(InnovationVersion.name_en, data.name_en),
-            "description_th": clean_text(data.description_th), "description_en": clean_text(data.description_en),
-            "notes": clean_text(data.notes)}
+            "description_th": fit(InnovationVersion.description_th, data.description_th),
+            "description_en": fit(InnovationVersion.description_en, data.description_en),
+            "notes": fit(InnovationVersion.notes, data.notes)}
 
 
 def step_fields(step: StepInput) -> dict:
     """What a step keeps of the text it was given (code, label_en, text_th, text_en)."""
     return {"code": fit(InnovationStep.code, step.code), "label_en": fit(InnovationStep.label_en, step.label_en),
-            "text_th": step.text_th.strip(), "text_en": clean_text(step.text_en)}
+            "text_th": fit(InnovationStep.text_th, step.text_th) or "", "text_en": fit(InnovationStep.text_en, step.text_en)}
 
 
 def new_version(innovation: Innovation, data: VersionInput, actor: User | None, number: int) -> InnovationVersion:

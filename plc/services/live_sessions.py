@@ -135,13 +135,41 @@ def planned_end(session: LiveSession) -> datetime:
     return session.starts_at + timedelta(minutes=session.duration_minutes)
 
 
+def left_running(session, now: datetime | None = None) -> bool:
+    """Live past its planned end and the grace period: ``refresh_state`` ends it. ``session`` is a
+    LiveSession or the chat's ``authz.SessionAccess`` (its state and planned times)."""
+    return session.state == SessionState.LIVE and (now or utcnow()) > planned_end(session) + GRACE
+
+
 def refresh_state(session: LiveSession, now: datetime | None = None) -> bool:
     """Ends a live session that ran past its planned end plus the grace period; True if it did."""
     now = now or utcnow()
-    if session.state == SessionState.LIVE and now > planned_end(session) + GRACE:
+    if left_running(session, now):
         _finish(session, None, ended_at=planned_end(session) + GRACE)
         return True
     return False
+
+
+def session_for(user, session_id: int | None, action: str) -> tuple[LiveSession, bool]:
+    """The session ``action`` is asked of, for the pages, the API and the chat alike: 404 for one the
+    user may not see (or that does not exist); then its state brought up to date (``refresh_state``),
+    because whether it has ended decides who reads its chat and what the host may still do; then the
+    action's rule, 403. Refusals are audited (``authz.access_session``). With the session, whether it
+    has just been ended (flushed): the caller commits that at once, whatever the action then meets."""
+    live = authz.see_session(user, session_id, action)
+    ended = refresh_state(live)
+    return authz.access_session(user, live.id, action), ended
+
+
+def end_overdue(query: Select, now: datetime | None = None) -> bool:
+    """Ends the sessions of ``query`` left running past their end and the grace period, before a list
+    of them is read (so that its filters see them ended, as the session's own page and the API do);
+    True if one was (flushed: the caller commits)."""
+    now = now or utcnow()
+    running = db.session.scalars(query.where(LiveSession.state == SessionState.LIVE,
+                                             LiveSession.starts_at < now - GRACE)).all()
+    ended = [live for live in running if refresh_state(live, now)]
+    return bool(ended)
 
 
 def start(actor: User, session: LiveSession) -> LiveSession:

@@ -39,6 +39,7 @@ from plc.models import (
 )
 from plc.models._types import length_of
 from plc.models.reflections import REFLECTION_FIELDS
+from plc.services import passwords
 from tests.api.limits import refused_as_too_long, text_limits
 from tests.conftest import count
 from tests.openapi_helpers import ok
@@ -68,6 +69,9 @@ COLUMNS = {
        for name in ("title", "body_md", *REFLECTION_FIELDS)},
     ("FeedbackCreateSchema", "body_md"): ReflectionFeedback.body_md,
     ("TokenRequestSchema", "email"): User.email,
+    ("StepInputSchema", "text_th"): InnovationStep.text_th,
+    ("StepInputSchema", "text_en"): InnovationStep.text_en,
+    ("VersionInputSchema", "notes"): InnovationVersion.notes,
 }
 
 # Limits no column holds.
@@ -75,10 +79,7 @@ LITERALS = {
     ("SchoolQueryArgsSchema", "q"): 100,  # the words searched for
     ("InnovationQueryArgsSchema", "q"): 100,  # the words searched for
     ("DashboardArgsSchema", "term"): 20,  # a semester or a year, parsed, never saved
-    ("TokenRequestSchema", "password"): 1024,  # only its hash is saved
-    ("StepInputSchema", "text_th"): 5000,  # the Text columns of a step declare no limit
-    ("StepInputSchema", "text_en"): 5000,
-    ("VersionInputSchema", "notes"): 20000,  # the Text column notes declares no limit
+    ("TokenRequestSchema", "password"): passwords.MAX_LENGTH,  # only its hash is saved: the service's limit
 }
 
 

@@ -150,3 +150,23 @@ def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
     """The refusals above are refusals, not broken routes: the facilitator reads both."""
     assert browser("teacher").get(fill("/circles/{circle}", ids)).status_code == 200
     assert call("teacher", "GET", fill("/api/v1/cycles/{cycle}", ids)).status_code == 200
+
+
+def test_a_school_or_network_the_circle_form_names_outside_its_choices_is_refused_as_the_api_refuses_it(
+        browser, call, in_db, world):
+    """The page answered a school or network outside its list as an invalid choice (422, not audited);
+    the API 404 for one the caller does not see and 403 for one they see but may not start a circle
+    in. Now the page asks the rule book for what its form names, as the API does."""
+    fields = {"name": "วงแอบตั้ง", "meeting_count": 1, "meeting_period": "semester"}
+    cases = [("outsider", "school", world.school_a.id, 404), ("coach", "school", world.school_a.id, 403),
+             ("teacher", "network", world.n1.id, 403), ("teacher", "network", world.n2.id, 404)]
+    for key, kind, scope_id, status in cases:
+        before = len(denials(in_db))
+        page = post_form(browser(key), "/circles/new", {"scope": f"{kind}:{scope_id}", **fields}, page="/circles")
+        assert page.status_code == status, (key, kind)
+        by_page = denials(in_db)[before:]
+        error(call(key, "POST", "/api/v1/circles", json={f"{kind}_id": scope_id, **fields}), status)
+        assert denials(in_db)[before + len(by_page):] == by_page == [
+            (world.users[key].id, kind, scope_id, {"attempted": "circle.create", "status": status})]
+    assert post_form(browser("teacher"), "/circles/new", {"scope": f"school:{world.school_a.id}", **fields},
+                     page="/circles").status_code == 302, "a choice on offer still goes through"

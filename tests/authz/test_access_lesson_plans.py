@@ -165,6 +165,22 @@ def test_seen_but_not_allowed_is_403_on_both_surfaces_audited_under_the_action(b
     assert audited == _audited(getattr(world, key).id, operation, ids, 403)
 
 
+@pytest.mark.parametrize("listed", ["comments", "attachments"])
+def test_a_plans_comments_and_files_are_read_under_lesson_plan_view_on_both_surfaces(browser, call, in_db, ids,
+                                                                                     world, listed):
+    """The pages have no list of a plan's comments or files of their own: the plan's page shows both,
+    under lesson_plan.view. The API's two lists ask the same action, so an unseen plan is audited
+    alike whichever list is asked; writing either has its own action on both (lesson_plan.comment,
+    lesson_plan.attach)."""
+    view = Operation("lesson_plan.view", "plan", ("GET", "/lesson-plans/{plan}"),
+                     ("GET", f"/api/v1/lesson-plans/{{plan}}/{listed}"))
+    assert _both_refuse(browser, call, in_db, "outsider", view, ids, 404) == _audited(world.outsider.id, view, ids,
+                                                                                      404)
+    assert _both_refuse(browser, call, in_db, "teacher", view, {**ids, "plan": NO_SUCH_ID}, 404) == []
+    assert browser("teacher2").get(fill("/lesson-plans/{plan}", ids)).status_code == 200
+    assert call("teacher2", "GET", fill(f"/api/v1/lesson-plans/{{plan}}/{listed}", ids)).status_code == 200
+
+
 def test_a_deleted_plan_is_404_on_both_surfaces_even_for_its_author(browser, call, in_db, ids, world):
     with in_db() as session:
         lesson_plans.delete(session.get(User, world.teacher.id), session.get(LessonPlan, ids["plan"]))
@@ -188,18 +204,53 @@ def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
     assert browser("teacher").get(fill("/lesson-plans/new?cycle_id={cycle}", ids)).status_code == 200
 
 
-def test_a_cycle_or_circle_named_when_editing_through_the_api_is_refused_under_lesson_plan_edit(call, in_db, ids,
-                                                                                               world):
-    """The pages offer only the writer's own cycles and circles (anything else is a form error, 422);
-    the API asks the rule book, under the plan's action."""
+PLAN_FORM = {"title": "แผนของโค้ช", "learning_area": "", "grade": "", "duration_minutes": "60", "cycle_id": "0",
+             "circle_id": "0", "visibility": "private", "body_md": "# แผน", "message": "", "action": "save"}
+
+
+def test_a_cycle_or_circle_named_when_editing_is_refused_under_lesson_plan_edit_on_both_surfaces(browser, call,
+                                                                                                in_db, ids, world):
+    """The pages offered only the writer's own cycles and circles and answered anything else as an
+    invalid choice (422, not audited); the API asked the rule book, under the plan's action. Now the
+    pages ask it too, for what their form names."""
     own = ok(call("coach", "POST", "/api/v1/lesson-plans", json={"title": "แผนของโค้ช"}), 201)
     path = f"/api/v1/lesson-plans/{own['id']}"
-    error(call("coach", "PATCH", path, json={"cycle_id": ids["cycle"]}), 403)
-    error(call("coach", "PATCH", path, json={"circle_id": ids["circle"]}), 403)
-    error(call("coach", "PATCH", path, json={"circle_id": NO_SUCH_ID}), 404)
+    edit_page = f"/lesson-plans/{own['id']}/edit"
+    coach = browser("coach")
+    for named, status in [({"cycle_id": ids["cycle"]}, 403), ({"circle_id": ids["circle"]}, 403),
+                          ({"circle_id": NO_SUCH_ID}, 404)]:
+        before = len(denials(in_db))
+        page = post_form(coach, edit_page, {**PLAN_FORM, **{k: str(v) for k, v in named.items()}}, page=edit_page)
+        assert page.status_code == status, named
+        by_page = denials(in_db)[before:]
+        error(call("coach", "PATCH", path, json=named), status)
+        assert denials(in_db)[before + len(by_page):] == by_page, named
     assert denials(in_db) == [
         (world.coach.id, "cycle", ids["cycle"], {"attempted": "lesson_plan.edit", "status": 403}),
+        (world.coach.id, "cycle", ids["cycle"], {"attempted": "lesson_plan.edit", "status": 403}),
+        (world.coach.id, "circle", ids["circle"], {"attempted": "lesson_plan.edit", "status": 403}),
         (world.coach.id, "circle", ids["circle"], {"attempted": "lesson_plan.edit", "status": 403})]
+
+
+def test_a_cycle_or_circle_the_new_plan_form_names_is_refused_under_lesson_plan_create_on_both_surfaces(
+        browser, call, in_db, ids, world):
+    """The page answered a cycle or circle outside its lists as an invalid choice (422, not audited)."""
+    cases = [("coach", {"cycle_id": ids["cycle"]}, 403), ("outsider", {"circle_id": ids["circle"]}, 404)]
+    for key, named, status in cases:
+        target, target_id = next(iter(named.items()))
+        before = len(denials(in_db))
+        page = post_form(browser(key), "/lesson-plans/new", {**PLAN_FORM, target: str(target_id)},
+                         page="/lesson-plans")
+        assert page.status_code == status, key
+        by_page = denials(in_db)[before:]
+        error(call(key, "POST", "/api/v1/lesson-plans", json={"title": "แผนใหม่", **named}), status)
+        assert denials(in_db)[before + len(by_page):] == by_page == [
+            (world.users[key].id, target.removesuffix("_id"), target_id,
+             {"attempted": "lesson_plan.create", "status": status})]
+    teacher_plan = post_form(browser("teacher"), "/lesson-plans/new",
+                             {**PLAN_FORM, "cycle_id": str(ids["cycle"]), "visibility": "circle"},
+                             page="/lesson-plans")
+    assert teacher_plan.status_code == 302, "a cycle on offer still goes through"
 
 
 # ---------------------------------------------------------------------------- revisions and files

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plc import authz
 from plc.extensions import db, socketio
 from plc.models import AuditEvent, Circle, User
 from plc.models._types import utcnow
-from plc.models.live_sessions import LiveSession
+from plc.models.live_sessions import ChatMessage, LiveSession
 from plc.services import circles, live_sessions, notifications
 from plc.services.live_sessions import SessionInput
 from tests.conftest import csrf_from, login
@@ -187,6 +187,52 @@ def test_a_session_left_running_counts_as_ended_for_who_reads_its_chat(call, in_
         assert session.get(LiveSession, live["id"]).state == "ended"
 
 
+def _summary_by_page(app, sid: int) -> int:
+    client = page_client(app, "teacher")
+    return client.post(f"/live/{sid}/summary", data={"csrf_token": csrf_from(client, f"/live/{sid}"),
+                                                     "decisions": "ข้อสรุปของวง"}).status_code
+
+
+# Whoever asks first about a session left running (past its planned end and the grace period), on
+# any surface, finds it ended, and saves that: before, only its page and the API's session endpoints
+# did, and the page's host actions, its lists and the chat's messages took it as still live.
+FIRST_ASKERS = {
+    "page: the session": lambda app, call, ids: page(app, "teacher", "GET", f"/live/{ids['id']}").status_code == 200,
+    "page: ending it": lambda app, call, ids: page(app, "teacher", "POST", f"/live/{ids['id']}/end").status_code == 302,
+    "page: the summary": lambda app, call, ids: _summary_by_page(app, ids["id"]) == 302,
+    "page: the sessions": lambda app, call, ids: page(app, "teacher", "GET", "/live").status_code == 200,
+    "page: the circle": lambda app, call, ids: page(app, "teacher", "GET",
+                                                    f"/circles/{ids['circle_id']}").status_code == 200,
+    "api: the session": lambda app, call, ids: call("teacher", "GET", f"{SESSIONS}/{ids['id']}").status_code == 200,
+    "api: ending it": lambda app, call, ids: call("teacher", "POST", f"{SESSIONS}/{ids['id']}/end").status_code == 409,
+    "api: the summary": lambda app, call, ids: call("teacher", "POST", f"{SESSIONS}/{ids['id']}/summary",
+                                                    json={"decisions": "ข้อสรุปของวง"}).status_code == 200,
+    "api: the sessions": lambda app, call, ids: call("teacher", "GET", f"{SESSIONS}?upcoming=true").status_code == 200,
+    "socket: joining": lambda app, call, ids: _emit(_socket(app, "director"), "join", session_id=ids["id"])[
+        "state"]["state"] == "ended",
+    "socket: a message": lambda app, call, ids: _emit(_socket(app, "director"), "send_message", session_id=ids["id"],
+                                                      body="ยังอยู่ไหม", client_id="late-1")["error"] == "not_live",
+}
+
+
+@pytest.mark.parametrize("first", FIRST_ASKERS)
+def test_a_session_left_running_is_ended_by_whichever_surface_asks_first(app, call, in_db, world, live, first):
+    _overdue(in_db, live["id"])
+    assert FIRST_ASKERS[first](app, call, live), first
+    with in_db() as session:
+        row = session.get(LiveSession, live["id"])
+        assert row.state == "ended", first
+        ended_at = row.ended_at
+        assert ended_at == live_sessions.planned_end(row) + live_sessions.GRACE, "ended when it should have"
+    html = page(app, "teacher", "GET", f"/live/{live['id']}?lang=en").get_data(as_text=True)
+    assert "Ended" in html and "Live now" not in html
+    listed = call("teacher", "GET", f"{SESSIONS}?circle_id={live['circle_id']}").get_json()["items"]
+    assert [(s["id"], s["state"]) for s in listed] == [(live["id"], "ended")]
+    with in_db() as session:
+        assert session.get(LiveSession, live["id"]).ended_at == ended_at, "ended once"
+        assert session.scalar(select(func.count()).select_from(ChatMessage)) == 0, "nothing said after the end"
+
+
 # ---------------------------------------------------------------------------- the socket
 
 
@@ -231,6 +277,47 @@ def test_the_socket_keeps_its_codes_and_audits_the_refusals_of_the_page(app, in_
     assert _emit(host, "mute", session_id=sid, user_id=world.director.id) == {"ok": True}
     assert denials(in_db, world, "teacher") == []
     host.disconnect("/live")
+
+
+def test_sending_and_typing_are_refused_and_audited_like_the_other_chat_events(app, call, in_db, world, live):
+    """send_message and typing ask one statement (authz.session_access) and refused without an audit
+    row, where join, the other chat events and the chat's HTTP twin (the API's messages) audit theirs.
+    Now both audit a refusal too: 403 for the coach, who sees the session and is not in it, 404 for
+    another tenant; a session that does not exist protects nothing."""
+    sid = live["id"]
+    coach = _socket(app, "coach")
+    assert _emit(coach, "send_message", session_id=sid, body="สวัสดี", client_id="c-1")["error"] == "not_found"
+    assert _emit(coach, "typing", session_id=sid)["error"] == "not_found"
+    assert _emit(coach, "send_message", session_id=NO_SUCH_ID, body="x", client_id="c-2")["error"] == "not_found"
+    assert _emit(coach, "typing")["error"] == "not_found"
+    assert denials(in_db, world, "coach") == [("live_session.send_message", 403), ("live_session.typing", 403)]
+    assert call("coach", "GET", f"{SESSIONS}/{sid}/messages").status_code == 403
+    assert denials(in_db, world, "coach")[2:] == [("live_session.messages", 403)]
+    coach.disconnect("/live")
+
+    outsider = _socket(app, "outsider")
+    assert _emit(outsider, "send_message", session_id=sid, body="สวัสดี", client_id="o-1")["error"] == "not_found"
+    assert _emit(outsider, "typing", session_id=sid)["error"] == "not_found"
+    assert call("outsider", "GET", f"{SESSIONS}/{sid}/messages").status_code == 404
+    assert denials(in_db, world, "outsider") == [("live_session.send_message", 404), ("live_session.typing", 404),
+                                                 ("live_session.messages", 404)]
+    outsider.disconnect("/live")
+
+    member = _socket(app, "director")
+    assert _emit(member, "join", session_id=sid)["ok"] is True
+    assert _emit(member, "send_message", session_id=sid, body="สวัสดีครับ", client_id="d-1")["ok"] is True
+    assert _emit(member, "typing", session_id=sid)["ok"] is True
+    assert denials(in_db, world, "director") == []
+    member.disconnect("/live")
+
+
+def test_the_chat_access_answers_an_attendee_and_refuses_other_actions(app, world, live):
+    with app.test_request_context():
+        director = db.session.get(User, world.director.id)
+        for action in authz.CHAT_ACTIONS:
+            assert authz.chat_access(director, live["id"], action).session_id == live["id"]
+        with pytest.raises(KeyError):
+            authz.chat_access(director, live["id"], "live_session.join")
 
 
 # ---------------------------------------------------------------------------- the functions themselves

@@ -19,7 +19,7 @@ from plc.services.goals import GoalInput
 from plc.services.innovations import StepInput, VersionInput
 from tests.authz.surfaces import denials, fill
 from tests.conftest import add_user, post_form
-from tests.openapi_helpers import error
+from tests.openapi_helpers import error, ok
 
 NO_SUCH_ID = 987654
 YEAR = 2568
@@ -193,13 +193,81 @@ def test_a_disabled_account_is_enabled_only_by_those_who_manage_it(browser, in_d
 def test_a_goal_past_its_draft_is_403_to_who_never_writes_it_on_both_surfaces(browser, call, in_db, ids, world):
     """The API answered 409 to anyone who saw an approved goal, before asking whether they may write
     it; the page answered 403. Now the coach, who writes no goal of school A, gets 403 (audited) on
-    both; the API keeps its 409 for the goal's writers."""
+    both."""
     edit = next(o for o in OPERATIONS if o.action == "goal.edit")
     approved = {**ids, "goal": ids["approved_goal"]}
     assert _refused(browser, call, in_db, "coach", edit, approved, 403) == [
         (world.coach.id, "schoolgoal", ids["approved_goal"], {"attempted": "goal.edit", "status": 403})]
-    error(call("director", "PATCH", f"/api/v1/goals/{ids['approved_goal']}", json={"statement": "x"}), 409)
-    assert len(denials(in_db)) == 2, "a state conflict is not an authorisation refusal"
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_a_goal_past_its_draft_is_a_conflict_for_its_writers_on_both_surfaces(browser, call, in_db, ids, lang):
+    """The director writes school A's goals, so the rule book lets them edit one; that an approved goal
+    stays as it was approved is its state, which the service answers (409, not audited) on both
+    surfaces. The page answered 403 and audited it as a refusal; the API already said 409."""
+    goal = ids["approved_goal"]
+    director = browser("director")
+    director.get(f"/?lang={lang}")
+    message = {"th": "แก้ไขได้เฉพาะเป้าหมายที่เป็นฉบับร่าง",
+               "en": "Only a draft goal can be edited. Approved goals stay as they were approved."}[lang]
+    shown = director.get(f"/goals/{goal}/edit")
+    assert shown.status_code == 409 and message in shown.get_data(as_text=True)
+    posted = post_form(director, f"/goals/{goal}/edit", {"academic_year_be": str(YEAR), "statement": "แก้"},
+                       page=f"/goals/{goal}")
+    assert posted.status_code == 409 and message in posted.get_data(as_text=True)
+    answer = error(call("director", "PATCH", f"/api/v1/goals/{goal}", json={"statement": "แก้"}), 409)
+    assert answer["error"] == "conflict" and "แก้ไขได้เฉพาะเป้าหมายที่เป็นฉบับร่าง" in answer["message"]
+    assert denials(in_db) == [], "a state conflict is not an authorisation refusal"
+    with in_db() as session:
+        kept = session.get(SchoolGoal, goal)
+        assert (kept.status, kept.statement) == ("approved", "นักเรียนคิดเลขเป็น")
+
+
+def test_a_core_goal_as_published_is_a_conflict_for_its_network_manager_on_both_surfaces(browser, call, in_db,
+                                                                                        world):
+    """The page sent the coordinator back to a published core goal with a message (302), the API
+    answered 409 while its permissions field offered the edit. Now 409 on both, and the field says no."""
+    published = ok(call("coordinator", "POST", f"/api/v1/networks/{world.n1.id}/core-goals",
+                        json={"academic_year_be": YEAR, "statement": "ครูทุกคนใช้คำถามชวนคิด"}), 201)
+    assert published["permissions"]["edit"] is False
+    assert browser("coordinator").get(f"/goals/{published['id']}/edit").status_code == 409
+    error(call("coordinator", "PATCH", f"/api/v1/goals/{published['id']}", json={"statement": "แก้"}), 409)
+    assert denials(in_db) == []
+
+
+def test_a_school_the_goal_form_names_outside_its_choices_is_refused_as_the_api_refuses_it(browser, call, in_db,
+                                                                                          ids, world):
+    """The page answered a school outside its list as an invalid choice (422, not audited); the API
+    404 for one the caller does not see and 403 for one they see but do not draft for. Now the page
+    asks the rule book for what its form names, as the API does."""
+    body = {"academic_year_be": YEAR, "statement": "เป้าหมายแอบเขียน"}
+    for key, status in [("outsider", 404), ("coach", 403)]:
+        before = len(denials(in_db))
+        page = post_form(browser(key), "/goals/new", {"school_id": ids["school"], **body}, page="/goals")
+        assert page.status_code == status, key
+        by_page = denials(in_db)[before:]
+        error(call(key, "POST", "/api/v1/goals", json={"school_id": ids["school"], **body}), status)
+        assert denials(in_db)[before + len(by_page):] == by_page == [
+            (world.users[key].id, "school", ids["school"], {"attempted": "goal.create", "status": status})]
+    with in_db() as session:
+        assert session.scalar(select(SchoolGoal.id).where(SchoolGoal.statement == "เป้าหมายแอบเขียน")) is None
+
+
+def test_an_innovation_owner_the_form_names_outside_its_choices_is_refused_as_the_api_refuses_it(browser, call,
+                                                                                                in_db, world):
+    """The page answered an owner outside its list as an invalid choice (422, not audited)."""
+    fields = {"kind": "classroom_model", "visibility": "network", "name_th": "นวัตกรรมแอบเพิ่ม"}
+    cases = [("outsider", "network", world.n1.id, 404), ("teacher", "network", world.n1.id, 403),
+             ("teacher", "school", world.school_c.id, 404)]
+    for key, kind, owner_id, status in cases:
+        before = len(denials(in_db))
+        page = post_form(browser(key), "/innovations/new", {"owner": f"{kind}:{owner_id}", **fields},
+                         page="/innovations")
+        assert page.status_code == status, (key, kind)
+        by_page = denials(in_db)[before:]
+        error(call(key, "POST", "/api/v1/innovations", json={"owner": {f"{kind}_id": owner_id}, **fields}), status)
+        assert denials(in_db)[before + len(by_page):] == by_page == [
+            (world.users[key].id, kind, owner_id, {"attempted": "innovation.create", "status": status})]
 
 
 def test_an_innovation_for_a_network_is_refused_like_one_for_a_school(call, in_db, world):
@@ -234,3 +302,14 @@ def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids, wo
     assert call("coordinator", "GET", f"/api/v1/dashboards/networks/{world.n1.id}").status_code == 200
     with in_db() as session:
         assert session.get(SchoolGoal, ids["goal"]).status == "draft", "no refusal changed anything"
+
+
+@pytest.mark.parametrize(("key", "path", "action"), [
+    ("area_viewer", "/goals/new", "goal.create"), ("area_viewer", "/circles/new", "circle.create"),
+    ("area_viewer", "/innovations/new", "innovation.create"), ("teacher", "/people/invite", "user.invite")])
+def test_a_form_for_someone_with_nothing_to_choose_is_refused_and_audited(browser, in_db, world, key, path, action):
+    """Someone who may start none of these anywhere is refused the empty form; the refusal was not
+    audited (it names no row), where a school or network named, on the page or the API, always was.
+    Now it is, with no row to name."""
+    assert browser(key).get(path).status_code == 403
+    assert denials(in_db) == [(world.users[key].id, None, None, {"attempted": action, "status": 403})]

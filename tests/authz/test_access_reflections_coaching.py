@@ -218,6 +218,27 @@ def test_the_synthesis_is_read_by_the_teacher_and_written_by_the_coach(browser, 
                                _audited(world.teacher.id, "teacher", ids, "visit.write_synthesis", 403)]
 
 
+def test_planning_a_visit_is_refused_and_audited_before_the_form_names_anyone(browser, call, in_db, ids, world):
+    """The empty form (GET /coaching/visits/new) refused someone who coaches nobody without an audit
+    row, where the posted form and the API audit the refusal about the teacher named. Now the empty
+    form is audited too, under the same action, with no row to name: it names nobody yet."""
+    assert browser("teacher").get("/coaching/visits/new").status_code == 403
+    assert denials(in_db) == [(world.teacher.id, None, None, {"attempted": "visit.plan", "status": 403})]
+    plan = next(o for o in OPERATIONS if o.action == "visit.plan")
+    assert _both_refuse(browser, call, in_db, "teacher", plan, ids, 403) == [
+        _audited(world.teacher.id, "planned", ids, "visit.plan", 403)]
+    assert browser("coach").get("/coaching/visits/new").status_code == 200
+    assert len(denials(in_db)) == 3
+
+
+def test_the_reflection_overview_is_refused_and_audited(browser, in_db, world):
+    """The counts-only overview (a page without an API twin) refused a teacher without an audit row;
+    every other refusal is audited. Now it is, under reflection.overview, with no row to name."""
+    assert browser("teacher").get("/reflections/overview").status_code == 403
+    assert browser("director").get("/reflections/overview").status_code == 200
+    assert denials(in_db) == [(world.teacher.id, None, None, {"attempted": "reflection.overview", "status": 403})]
+
+
 def test_the_allowed_caller_gets_through_on_both_surfaces(browser, call, ids):
     """The refusals above are refusals, not broken routes."""
     for key, page, api in [

@@ -233,3 +233,56 @@ def test_new_invitation_link_replaces_the_old_one(app, client, world, in_db):
     response = post_form(client, f"/people/{user_id}/invitation", page=f"/people/{user_id}")
     assert response.status_code == 200
     assert app.test_client().get(first).status_code == 404
+
+
+TOO_LONG_PASSWORD = "ก" * 300
+TOO_LONG_MESSAGES = [("en", "The password is too long (at most 256 characters)."),
+                     ("th", "รหัสผ่านยาวเกินไป (ไม่เกิน 256 ตัวอักษร)")]
+
+
+@pytest.mark.parametrize(("lang", "message"), TOO_LONG_MESSAGES, ids=["en", "th"])
+def test_a_too_long_password_fails_the_sign_in_with_a_message(client, world, in_db, lang, message):
+    client.get(f"/auth/login?lang={lang}")
+    before = audit_actions(in_db)
+    response = login(client, world.teacher.email, TOO_LONG_PASSWORD)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert audit_actions(in_db) == before
+    with in_db() as session:
+        assert session.scalars(select(LoginSession)).all() == []
+
+
+@pytest.mark.parametrize("field", ["pw-current_password", "pw-new_password"])
+@pytest.mark.parametrize(("lang", "message"), TOO_LONG_MESSAGES, ids=["en", "th"])
+def test_a_too_long_password_changes_no_password(client, world, in_db, field, lang, message):
+    login(client, world.teacher.email)
+    client.get(f"/profile?lang={lang}")
+    with in_db() as session:
+        old_hash = session.get(User, world.teacher.id).password_hash
+    data = {"pw-current_password": PASSWORD, "pw-new_password": "ครูใหม่ชอบสอน 🌱", "pw-confirm": "ครูใหม่ชอบสอน 🌱"}
+    data[field] = TOO_LONG_PASSWORD
+    if field == "pw-new_password":
+        data["pw-confirm"] = TOO_LONG_PASSWORD
+    response = post_form(client, "/profile/password", data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with in_db() as session:
+        assert session.get(User, world.teacher.id).password_hash == old_hash
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(("lang", "message"), TOO_LONG_MESSAGES, ids=["en", "th"])
+def test_an_invitation_with_a_too_long_password_changes_nothing(app, client, world, in_db, lang, message):
+    link = _invite(client, world)
+    newcomer = app.test_client()
+    newcomer.get(f"{link}?lang={lang}")
+    token = csrf_from(newcomer, link)
+    response = newcomer.post(link, data={"password": TOO_LONG_PASSWORD, "confirm": TOO_LONG_PASSWORD,
+                                         "csrf_token": token})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with in_db() as session:
+        user = session.scalar(select(User).where(User.email == "new.teacher@example.org"))
+        assert user.password_hash is None
+    assert newcomer.get(link).status_code == 200

@@ -286,7 +286,7 @@ def test_circle_bad_input_changes_nothing(app, world, plc, in_db):
     response = post_form(teacher, "/circles/new", {"scope": f"school:{world.school_c.id}", "name": "วงแอบ",
                                                    "meeting_count": "1", "meeting_period": "semester"},
                          page="/circles/new")
-    assert response.status_code == 422, "a school outside the teacher's scope is not a choice"
+    assert response.status_code == 404, "a school outside the teacher's view is refused as the API refuses it"
     assert count(in_db, Circle) == before
     page = f"/circles/{plc['circle_a']}"
     tomorrow = (bangkok_today() + timedelta(days=1)).isoformat()
@@ -478,8 +478,9 @@ def test_goal_drafted_by_a_teacher_approved_by_the_director(app, world, plc, in_
         assert session.get(SchoolGoal, goal_id).status == "carried_over"
         assert session.get(SchoolGoal, follow_up).academic_year_be == YEAR + 1
     assert f"/goals/{goal_id}" in text_of(director, f"/goals/{follow_up}"), "the new draft links back"
-    # An approved goal is no longer edited.
-    assert client_for(app, "teacher").get(f"/goals/{goal_id}/edit").status_code == 403
+    # A goal past its draft is no longer edited: a conflict with its state, as the API answers.
+    response = client_for(app, "teacher").get(f"/goals/{goal_id}/edit?lang=en")
+    assert response.status_code == 409 and "Only a draft goal can be edited." in response.get_data(as_text=True)
 
 
 def test_goal_bad_input_changes_nothing(app, world, plc, in_db):
@@ -491,7 +492,7 @@ def test_goal_bad_input_changes_nothing(app, world, plc, in_db):
     assert response.status_code == 422 and "Write the goal." in html and "Buddhist Era" in html
     response = post_form(teacher, "/goals/new", {"school_id": world.school_c.id, "academic_year_be": "2569",
                                                  "statement": "แอบเขียน"}, page="/goals/new")
-    assert response.status_code == 422
+    assert response.status_code == 404, "a school outside the teacher's view is refused as the API refuses it"
     response = post_form(teacher, "/goals/new", {"school_id": world.school_a.id, "academic_year_be": "2569",
                                                  "statement": "ได้", "focus_area_ids": ["999999"]}, page="/goals/new")
     assert response.status_code == 422 and "Choose from the list." in response.get_data(as_text=True)
@@ -612,8 +613,7 @@ def test_innovation_bad_input_changes_nothing(app, world, plc, in_db):
         ({"steps": "A | ข้อ | x | y | z"}, "Line 1 has more than four parts"),
         ({"steps": "A |  | Label"}, "Line 1 needs the Thai text"),
         ({"name_th": ""}, "Give the innovation a Thai name."),
-        ({"owner": f"network:{world.n1.id}"}, "Choose"),
-        ({"owner": f"school:{world.school_c.id}"}, "Choose from the list."),
+        ({"owner": "school:x"}, "Choose"),
         ({"kind": "rocket_science"}, "Choose from the list."),
     ]
     for data, message in cases:
@@ -622,6 +622,12 @@ def test_innovation_bad_input_changes_nothing(app, world, plc, in_db):
             "name_th": "ทดลอง", **data}, page="/innovations/new?lang=en")
         assert response.status_code == 422, data
         assert message in response.get_data(as_text=True), (data, message)
+    # An owner outside the choices is refused as the API refuses it: seen but not the teacher's, unseen.
+    for owner, status in [(f"network:{world.n1.id}", 403), (f"school:{world.school_c.id}", 404)]:
+        response = post_form(teacher, "/innovations/new", {
+            "owner": owner, "kind": "classroom_model", "visibility": "school", "name_th": "ทดลอง"},
+            page="/innovations/new")
+        assert response.status_code == status, owner
     coordinator = client_for(app, "coordinator")
     response = post_form(coordinator, "/innovations/new", {
         "owner": f"network:{world.n1.id}", "kind": "classroom_model", "visibility": "school", "name_th": "ของเครือข่าย"},

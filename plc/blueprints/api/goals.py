@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -22,12 +21,11 @@ from plc.blueprints.api.schemas import (
     SchoolBriefSchema,
     page_schema,
 )
-from plc.errors import ApiError
 from plc.extensions import db
 from plc.i18n import academic_term, bangkok_today
 from plc.models import FocusArea, SchoolGoal
 from plc.models._types import length_of
-from plc.models.goals import GOAL_KINDS, GOAL_STATUSES, GoalStatus
+from plc.models.goals import GOAL_KINDS, GOAL_STATUSES
 from plc.services import goals
 from plc.services.goals import GoalInput
 
@@ -244,8 +242,6 @@ def update_goal(body, goal_id: int):
     """Edit a draft; an approved goal stays as it was approved (409)."""
     user = api_user()
     goal = authz.access_goal(user, goal_id, "goal.edit")
-    if goal.status != GoalStatus.DRAFT:
-        raise ApiError(409, _("Only a draft goal can be edited. Approved goals stay as they were approved."))
     goals.update_goal(user, goal, _goal_input(body, goal))
     db.session.commit()
     return goal

@@ -131,9 +131,9 @@ class StepInputSchema(Schema):
     code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=length_of(InnovationStep.code)))
     label_en = fields.String(load_default=None, allow_none=True,
                              validate=validate.Length(max=length_of(InnovationStep.label_en)))
-    # the Text columns text_th and text_en declare no limit
-    text_th = fields.String(required=True, validate=validate.Length(max=5000))
-    text_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    text_th = fields.String(required=True, validate=validate.Length(max=length_of(InnovationStep.text_th)))
+    text_en = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=length_of(InnovationStep.text_en)))
     substeps = fields.List(fields.Nested(lambda: StepInputSchema()), load_default=list,
                            validate=validate.Length(max=MAX_STEPS))
 
@@ -148,8 +148,8 @@ class VersionInputSchema(Schema):
                                    validate=validate.Length(max=length_of(InnovationVersion.description_th)))
     description_en = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=length_of(InnovationVersion.description_en)))
-    # the Text column notes declares no limit
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
+    notes = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(max=length_of(InnovationVersion.notes)))
     change_note = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=length_of(InnovationVersion.change_note)))
     steps = fields.List(fields.Nested(StepInputSchema), load_default=list, validate=validate.Length(max=MAX_STEPS))

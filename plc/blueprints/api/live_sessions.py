@@ -302,17 +302,13 @@ def _ledger_totals(rows, totals: dict) -> dict:
             "minutes": total, "hours": _hours(total)}
 
 
-def _brought_up_to_date(live: LiveSession) -> LiveSession:
-    """A live session past its planned end and the grace period is ended (and that is saved)."""
-    if live_sessions.refresh_state(live):
+def _session(session_id: int, action: str) -> LiveSession:
+    """The session if the caller may do ``action`` to it, its state brought up to date first
+    (``live_sessions.session_for``, as the pages and the chat ask it); an ending is saved at once."""
+    live, ended = live_sessions.session_for(api_user(), session_id, action)
+    if ended:
         db.session.commit()
     return live
-
-
-def _session(session_id: int, action: str) -> LiveSession:
-    """The session if the caller may do ``action`` to it (``authz.access_session``), its state
-    brought up to date for the answer."""
-    return _brought_up_to_date(authz.access_session(api_user(), session_id, action))
 
 
 def _export_key() -> str:
@@ -345,16 +341,9 @@ def ledger_csv(teacher: User, rows, totals: dict) -> Response:
 def list_sessions(args):
     """Sessions the caller may see (of circles they see, or where they are a guest), by start time."""
     query = live_sessions.sessions_query(api_user(), circle_id=args["circle_id"], upcoming=args["upcoming"])
-    changed = []
-
-    def refreshed(live: LiveSession) -> LiveSession:
-        changed.append(live_sessions.refresh_state(live))
-        return live  # the page schema serialises it
-
-    page = paginated(query, args, refreshed)
-    if any(changed):
+    if live_sessions.end_overdue(query):
         db.session.commit()
-    return page
+    return paginated(query, args, lambda live: live)  # the page schema serialises each session
 
 
 @blp.route("/live-sessions", methods=["POST"])
@@ -411,11 +400,7 @@ def list_messages(args, session_id: int):
 
     Those who may attend (members, guests, the host, the circle's managers) read it at any time;
     others who see the circle read it once the session has ended, as part of the circle's record."""
-    user = api_user()
-    # Whether the session has ended decides who reads its chat: its state is brought up to date
-    # between seeing it and asking that rule.
-    _brought_up_to_date(authz.see_session(user, session_id, "live_session.messages"))
-    live = authz.access_session(user, session_id, "live_session.messages")
+    live = _session(session_id, "live_session.messages")
     messages, truncated = live_sessions.history(live.id, args["since_id"])
     return {"messages": [live_sessions.message_payload(m) for m in messages], "truncated": truncated}
 

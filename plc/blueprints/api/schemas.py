@@ -9,7 +9,7 @@ from plc.blueprints.api import api_user
 from plc.extensions import db
 from plc.models import User
 from plc.models._types import length_of
-from plc.services import org
+from plc.services import org, passwords
 
 
 class ObjectSchema(Schema):
@@ -45,7 +45,7 @@ class SchoolQueryArgsSchema(PageArgsSchema):
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=length_of(User.email)))
     # no column holds a password (only its hash)
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=passwords.MAX_LENGTH), load_only=True)
 
 
 class TokenSchema(Schema):

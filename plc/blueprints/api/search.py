@@ -3,11 +3,13 @@ the caller may see is searched (the filter is inside the query); reflections are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from plc.blueprints.api import Blueprint, api_user, authenticate_request, errors, paginated
-from plc.blueprints.api.schemas import PageArgsSchema, page_schema
+from plc.blueprints.api.schemas import ObjectSchema, PageArgsSchema, page_schema
 from plc.models.search import SEARCH_KINDS, SearchDocument
 from plc.services import search
 
@@ -33,21 +35,33 @@ class SearchArgsSchema(PageArgsSchema):
     school_id = fields.Integer(load_default=None)
 
 
-class SearchResultSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(SEARCH_KINDS))
-    id = fields.Integer(required=True, metadata={"description": "the id of the plan, innovation, circle or cycle"})
-    title = fields.String(required=True)
+@dataclass(frozen=True)
+class SearchHit:
+    """A document found for the words ``q``; its snippet is cut around them."""
+
+    document: SearchDocument
+    q: str
+
+
+class SearchResultSchema(ObjectSchema):
+    """Read from a SearchHit."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(SEARCH_KINDS), attribute="document.kind")
+    id = fields.Integer(required=True, attribute="document.object_id",
+                        metadata={"description": "the id of the plan, innovation, circle or cycle"})
+    title = fields.String(required=True, attribute="document.title")
     snippet = fields.String(required=True, metadata={"description": "plain text around the first match"})
     url = fields.String(required=True, metadata={"description": "the object in this API"})
 
+    def get_snippet(self, hit: SearchHit) -> str:
+        return search.snippet(hit.document, hit.q)
+
+    def get_url(self, hit: SearchHit) -> str:
+        endpoint, argument = API_ENDPOINTS[hit.document.kind]
+        return url_for(endpoint, **{argument: hit.document.object_id})
+
 
 SearchPageSchema = page_schema(SearchResultSchema, "SearchPage")
-
-
-def dump_result(document: SearchDocument, q: str) -> dict:
-    endpoint, argument = API_ENDPOINTS[document.kind]
-    return {"kind": document.kind, "id": document.object_id, "title": document.title,
-            "snippet": search.snippet(document, q), "url": url_for(endpoint, **{argument: document.object_id})}
 
 
 @blp.route("/search")
@@ -60,4 +74,4 @@ def search_everything(args):
     filters = search.Filters(kinds=(args["kind"],) if args["kind"] else SEARCH_KINDS,
                              learning_area=args["learning_area"], grade=args["grade"],
                              innovation_id=args["innovation_id"], school_id=args["school_id"])
-    return paginated(search.query(api_user(), q, filters), args, lambda document: dump_result(document, q))
+    return paginated(search.query(api_user(), q, filters), args, lambda document: SearchHit(document, q))
