@@ -132,6 +132,8 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         # Built dashboards are kept this long (0: never), in this process or, scaled, in Redis so
         # that every process serves the same figures.
         "PLC_DASHBOARD_CACHE_SECONDS": _int_env(env, "PLC_DASHBOARD_CACHE_SECONDS", 120, minimum=0),
+        # A survey report shows anything but the number of respondents only from this many answers.
+        "SURVEY_MIN_GROUP": _int_env(env, "PLC_SURVEY_MIN_GROUP", 5, minimum=1),
         "CACHE_TYPE": "RedisCache" if scaled else "SimpleCache",
         "CACHE_REDIS_URL": redis_url or None,
         "CACHE_KEY_PREFIX": "plc:cache:",

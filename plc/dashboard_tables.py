@@ -4,20 +4,15 @@ spreadsheet can sum them. The pages show the same figures (``plc/templates/dashb
 
 from __future__ import annotations
 
-import io
 import re
 
 from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from plc.exports import csv_response
+from plc.exports import csv_response, xlsx_response
 from plc.i18n import TH_MONTHS_SHORT, current_locale, format_date
 from plc.labels import RULE_STATUS_LABELS
 from plc.services.dashboards import Dashboard, Unit, by_network
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _percent(value: float | None):
@@ -206,16 +201,5 @@ def csv_download(dashboard: Dashboard, name: str, stem: str) -> Response:
 
 
 def xlsx_download(dashboard: Dashboard, name: str, stem: str) -> Response:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", table_title(name))[:31]
-    for row in table_rows(dashboard, name):
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE, headers={
-        "Content-Disposition": f'attachment; filename="{_filename(stem, name, dashboard, "xlsx")}"',
-        "Cache-Control": "no-store"})
+    return xlsx_response(table_rows(dashboard, name), table_title(name),
+                         f'attachment; filename="{_filename(stem, name, dashboard, "xlsx")}"')

@@ -130,6 +130,30 @@ CYCLE_STATUS_LABELS = {
     "closed": _l("Closed"),
 }
 
+# The 5-level scale of the programme's surveys (DOMAIN §5).
+SCALE_LABELS = {
+    5: _l("Very high"),
+    4: _l("High"),
+    3: _l("Moderate"),
+    2: _l("Low"),
+    1: _l("Very low"),
+}
+
+SURVEY_ITEM_KIND_LABELS = {
+    "scale": _l("5-level scale"),
+    "single": _l("One choice"),
+    "multiple": _l("Several choices"),
+    "short_text": _l("Short answer"),
+    "long_text": _l("Long answer"),
+}
+
+SURVEY_STATE_LABELS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Not open yet"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+}
+
 
 def label(mapping: dict, code: str | None) -> str:
     if code is None:
@@ -148,5 +172,6 @@ def register(app) -> None:
         MEETING_PERIOD_LABELS=MEETING_PERIOD_LABELS, MEETING_MODE_LABELS=MEETING_MODE_LABELS,
         RULE_STATUS_LABELS=RULE_STATUS_LABELS, CIRCLE_ROLE_LABELS=CIRCLE_ROLE_LABELS,
         PHASE_TEMPLATE_LABELS=PHASE_TEMPLATE_LABELS, DE_STAGE_LABELS=DE_STAGE_LABELS,
-        CYCLE_STATUS_LABELS=CYCLE_STATUS_LABELS,
+        CYCLE_STATUS_LABELS=CYCLE_STATUS_LABELS, SCALE_LABELS=SCALE_LABELS,
+        SURVEY_ITEM_KIND_LABELS=SURVEY_ITEM_KIND_LABELS, SURVEY_STATE_LABELS=SURVEY_STATE_LABELS,
     )

@@ -9,6 +9,7 @@ from plc.blueprints import (
     coaching,
     cycles,
     dashboards,
+    forums,
     goals,
     innovations,
     lesson_plans,
@@ -19,6 +20,7 @@ from plc.blueprints import (
     profile,
     reflections,
     search,
+    surveys,
 )
 from plc.blueprints.api import register as register_api
 
@@ -27,6 +29,6 @@ def register(app) -> None:
     app.context_processor(authz.template_helpers)
     auth.init_login(app)
     for module in (main, auth, org, people, profile, goals, innovations, circles, cycles, lesson_plans,
-                   reflections, coaching, search, live_sessions, dashboards):
+                   reflections, coaching, search, live_sessions, dashboards, surveys, forums):
         app.register_blueprint(module.bp)
     register_api(app)

@@ -4,6 +4,16 @@ from plc.models.audit import AuditEvent
 from plc.models.circles import Circle, CircleMeeting, CircleMember
 from plc.models.coaching import CoachingSynthesis, CoachingVisit
 from plc.models.cycles import Cycle, CyclePhase, DECheckpoint, LessonsLearned, OutcomeMeasure
+from plc.models.forums import (
+    Certificate,
+    Forum,
+    ForumCriterion,
+    ForumFeedback,
+    ForumPanelist,
+    ForumScore,
+    ForumSubmission,
+    SubmissionAuthor,
+)
 from plc.models.goals import FocusArea, SchoolGoal
 from plc.models.innovations import Innovation, InnovationStep, InnovationVersion
 from plc.models.lesson_plans import Attachment, Comment, LessonPlan, LessonPlanRevision
@@ -19,6 +29,15 @@ from plc.models.live_sessions import (
 from plc.models.org import Affiliation, AreaOffice, Network, Province, Region, School
 from plc.models.reflections import Reflection, ReflectionFeedback
 from plc.models.search import SearchDocument
+from plc.models.surveys import (
+    Survey,
+    SurveyAnswer,
+    SurveyDraft,
+    SurveyItem,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveySection,
+)
 from plc.models.users import ApiToken, Invitation, LoginSession, Membership, Role, User
 
 __all__ = [
@@ -39,11 +58,18 @@ __all__ = [
     "CircleMember",
     "CoachingSynthesis",
     "CoachingVisit",
+    "Certificate",
     "Comment",
     "Cycle",
     "CyclePhase",
     "DECheckpoint",
     "FocusArea",
+    "Forum",
+    "ForumCriterion",
+    "ForumFeedback",
+    "ForumPanelist",
+    "ForumScore",
+    "ForumSubmission",
     "Innovation",
     "InnovationStep",
     "InnovationVersion",
@@ -63,5 +89,13 @@ __all__ = [
     "School",
     "SchoolGoal",
     "SearchDocument",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyDraft",
+    "SurveyItem",
+    "SurveyParticipation",
+    "SurveyResponse",
+    "SurveySection",
+    "SubmissionAuthor",
     "User",
 ]

@@ -28,8 +28,10 @@ from plc.models import (
     SchoolGoal,
     User,
 )
+from plc.models.goals import GoalStatus
+from plc.seeds.demo_surveys import seed_demo_surveys
 from plc.seeds.demo_work import seed_demo_work
-from plc.seeds.files import DEMO_TZ, as_date, load_yaml, step_of
+from plc.seeds.files import DEMO_TZ, as_date, as_state, load_yaml, step_of
 from plc.seeds.reference import seed_reference, upsert
 from plc.services import circles as circle_service
 from plc.services import cycles as cycle_service
@@ -100,6 +102,7 @@ def seed_demo() -> dict[str, int]:
     counts = {"networks": len(networks), "schools": len(schools), "people": len(data["people"])}
     counts.update(seed_demo_plc(networks, schools))
     counts.update(seed_demo_work(networks, schools))
+    counts.update(seed_demo_surveys(networks, schools))
     return counts
 
 
@@ -153,7 +156,8 @@ class _DemoPlc:
         self.goals: dict[str, SchoolGoal] = {}
         self.circles: dict[str, Circle] = {}
         self.cycles: dict[str, Cycle] = {}
-        self.pending: list[tuple[SchoolGoal, dict]] = []  # achieved or carried over once the cycles exist
+        # achieved or carried over once the cycles exist
+        self.pending: list[tuple[SchoolGoal, dict, GoalStatus]] = []
         self.to_close: list[tuple[Cycle, dict]] = []
 
     def goal_input(self, item: dict) -> goal_service.GoalInput:
@@ -198,7 +202,9 @@ class _DemoPlc:
 
     def school_goals(self, items: list[dict]) -> None:
         """The schools' own goals."""
-        for item in items:
+        for index, item in enumerate(items):
+            status = as_state(GoalStatus, item.get("status", GoalStatus.DRAFT), file="demo/plc.yaml",
+                              entry=f"school_goals[{index}] ({item.get('key')})")
             school = self.schools[item["school"]]
             goal = db.session.scalar(select(SchoolGoal).where(
                 SchoolGoal.kind == "school", SchoolGoal.school_id == school.id,
@@ -206,10 +212,10 @@ class _DemoPlc:
             if goal is None:
                 goal = goal_service.create_school_goal(self.users[item["by"]], school, self.goal_input(item))
                 goal.created_at = goal.updated_at = _at(item["created_on"])
-                if item.get("status", "draft") != "draft":
+                if status != GoalStatus.DRAFT:
                     self.approve(goal, item["approved"])
-                if item.get("status") in ("achieved", "carried_over"):
-                    self.pending.append((goal, item))
+                if status in (GoalStatus.ACHIEVED, GoalStatus.CARRIED_OVER):
+                    self.pending.append((goal, item, status))
             self.goals[item["key"]] = goal
 
     def circles_with_members(self, items: list[dict]) -> None:
@@ -270,9 +276,10 @@ class _DemoPlc:
         db.session.flush()
 
     def goals_reached_or_carried_over(self) -> None:
-        for goal, item in self.pending:
+        for goal, item, status in self.pending:
             actor = self.users[item["approved"][0]]
-            follow_up = goal_service.transition(actor, goal, "achieve" if item["status"] == "achieved" else "carry_over")
+            action = "achieve" if status == GoalStatus.ACHIEVED else "carry_over"
+            follow_up = goal_service.transition(actor, goal, action)
             goal.updated_at = _at(item["closed_on"], 15)
             if follow_up is not None:
                 follow_up.created_at = follow_up.updated_at = _at(item["closed_on"], 15)

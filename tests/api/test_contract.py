@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from plc.models import ApiToken, User
 from plc.models._types import utcnow
+from tests.api.test_forums import build_forum_work
 from tests.conftest import PASSWORD
 from tests.live_helpers import build_live_work
 from tests.openapi_helpers import (
@@ -25,6 +26,7 @@ from tests.openapi_helpers import (
     operations,
 )
 from tests.plc_helpers import build_issue4_work, build_plc_work
+from tests.survey_helpers import build_survey_work
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
@@ -279,8 +281,9 @@ def test_successful_logins_do_not_count_towards_the_account_limit(api, world):
 def path_values(world, in_db) -> dict[str, int]:
     """A real object for every path parameter of the document, so that every GET can answer 200."""
     work = build_plc_work(in_db, world)
+    issue4, live = build_issue4_work(in_db, world, work), build_live_work(in_db, world, work)
     return {"school_id": world.school_a.id, "network_id": world.n1.id, "area_office_id": world.ao1.id, **work,
-            **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
+            **issue4, **live, **build_survey_work(in_db, world, live["session_id"]), **build_forum_work(in_db, world)}
 
 
 def _protected_operations(spec, path_values):

@@ -13,11 +13,17 @@ from pathlib import Path
 import pytest
 
 import plc.clock
+from plc.blueprints.api import innovations as api_innovations
 from plc.i18n import bangkok_today
-from plc.models import FocusArea
+from plc.models import FocusArea, Innovation, InnovationStep, InnovationVersion
+from plc.models._types import length_of
+from tests.api.limits import text_limits
+from tests.api.test_forums import build_forum_work, forum_bodies
+from tests.conftest import count
 from tests.live_helpers import build_live_work, live_bodies
 from tests.openapi_helpers import concrete_path, error, ok, operations
 from tests.plc_helpers import build_issue4_work, build_plc_work, issue4_bodies
+from tests.survey_helpers import build_survey_work, survey_bodies
 
 TOKEN_PATH = "/api/v1/auth/token"
 NO_SUCH_ID = 987654
@@ -145,6 +151,8 @@ def _bodies(world, work) -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/cycles/{cycle_id}/close"): LESSONS,
         **issue4_bodies(),
         **live_bodies(),
+        **survey_bodies(),
+        **forum_bodies(world, work),
     }
 
 
@@ -152,6 +160,8 @@ def _bodies(world, work) -> dict[tuple[str, str], dict]:
 def test_another_tenant_gets_404_on_every_object(call, spec, world, work, in_db, key):
     values = {"school_id": world.school_a.id, "network_id": world.n1.id, "area_office_id": world.ao1.id, **work,
               **build_issue4_work(in_db, world, work), **build_live_work(in_db, world, work)}
+    values.update(build_survey_work(in_db, world, values["session_id"]))
+    values.update(build_forum_work(in_db, world))
     missing = {name: NO_SUCH_ID for name in values}
     bodies = _bodies(world, work)
     checked = 0
@@ -449,6 +459,48 @@ def test_innovation_input_is_validated(call, world, change, field):
             "name_th": "ชื่อ", **change}
     error(call("teacher", "POST", "/api/v1/innovations", json=body), 422, field)
     assert ok(call("teacher", "GET", "/api/v1/innovations"))["total"] == 0
+
+
+INNOVATION_BODY = {"kind": "classroom_model", "visibility": "school", "name_th": "รูปแบบ PSS"}
+
+
+def _too_long_then_the_limit(call, in_db, school_id, column, body_with) -> dict:
+    """Refused one character over the column's declared limit (nothing saved); the limit itself is kept whole."""
+    limit = length_of(column)
+    body = {**INNOVATION_BODY, "owner": {"school_id": school_id}}
+    refused = error(call("teacher", "POST", "/api/v1/innovations", json={**body, **body_with("ก" * (limit + 1))}),
+                    422)
+    assert str(limit) in json.dumps(refused["fields"], ensure_ascii=False)
+    assert count(in_db, Innovation) == 0
+    return ok(call("teacher", "POST", "/api/v1/innovations", json={**body, **body_with("ก" * limit)}), 201)
+
+
+def test_a_step_text_is_held_to_the_limit_its_column_declares(call, world, in_db):
+    assert length_of(InnovationStep.text_th) == 5000
+    created = _too_long_then_the_limit(call, in_db, world.school_a.id, InnovationStep.text_th,
+                                       lambda text: {"steps": [{"text_th": text}]})
+    assert created["current_version"]["steps"][0]["text_th"] == "ก" * 5000
+
+
+def test_a_sub_step_english_text_is_held_to_the_limit_its_column_declares(call, world, in_db):
+    assert length_of(InnovationStep.text_en) == 5000
+    created = _too_long_then_the_limit(call, in_db, world.school_a.id, InnovationStep.text_en, lambda text: {
+        "steps": [{"text_th": "สืบค้น", "substeps": [{"text_th": "ตั้งคำถาม", "text_en": text}]}]})
+    assert created["current_version"]["steps"][0]["substeps"][0]["text_en"] == "ก" * 5000
+
+
+def test_version_notes_are_held_to_the_limit_their_column_declares(call, world, in_db):
+    assert length_of(InnovationVersion.notes) == 20000
+    created = _too_long_then_the_limit(call, in_db, world.school_a.id, InnovationVersion.notes,
+                                       lambda text: {"notes": text})
+    assert created["current_version"]["notes"] == "ก" * 20000
+
+
+def test_the_innovation_schemas_read_the_step_and_note_limits_from_the_columns():
+    limits = text_limits([api_innovations])
+    assert limits[("StepInputSchema", "text_th")] == length_of(InnovationStep.text_th)
+    assert limits[("StepInputSchema", "text_en")] == length_of(InnovationStep.text_en)
+    assert limits[("VersionInputSchema", "notes")] == length_of(InnovationVersion.notes)
 
 
 def test_editing_an_innovation_adds_version_2_and_cycles_keep_version_1(call, world, work):

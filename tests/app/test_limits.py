@@ -46,7 +46,10 @@ from plc.models import (
     User,
 )
 from plc.models._types import length_of
+from plc.models.forums import Forum, ForumFeedback, ForumSubmission
 from plc.models.reflections import REFLECTION_FIELDS
+from plc.models.surveys import Survey, SurveyAnswer, SurveyDraft, SurveyItem, SurveySection
+from plc.services import passwords
 
 # (form class that declares the field, field) -> the column the field's value is saved to.
 COLUMNS = {
@@ -119,15 +122,29 @@ COLUMNS = {
     **{("ReflectionForm", name): getattr(Reflection, name) for name in REFLECTION_FIELDS},
     ("ReflectionForm", "body_md"): Reflection.body_md,
     ("FeedbackForm", "body_md"): ReflectionFeedback.body_md,
+    # surveys.py: surveys.create_survey / update_survey / add_section / add_item (the choices, one per
+    # line, are stored as one JSON list).
+    ("SurveyForm", "title"): Survey.title,
+    ("SurveyForm", "description"): Survey.description,
+    ("SectionForm", "title"): SurveySection.title,
+    ("ItemForm", "prompt"): SurveyItem.prompt,
+    ("ItemForm", "choices"): SurveyItem.choices_json,
+    # forums.py: forums.create_forum / update_forum / submit / give_feedback / honour.
+    ("ForumForm", "title"): Forum.title,
+    ("ForumForm", "description"): Forum.description,
+    ("SubmissionForm", "title"): ForumSubmission.title,
+    ("SubmissionForm", "summary"): ForumSubmission.summary,
+    ("ForumFeedbackForm", "body"): ForumFeedback.body,
+    ("HonourForm", "honour"): ForumSubmission.honour,
 }
 
 # Limits that no column holds.
 LITERALS = {
-    # Only the password's hash is stored; 1024 keeps absurd inputs away from the hashing.
-    ("LoginForm", "password"): 1024,
-    ("SetPasswordForm", "password"): 1024,
-    ("ChangePasswordForm", "current_password"): 1024,
-    ("ChangePasswordForm", "new_password"): 1024,
+    # Only the password's hash is stored; every password field is held to the service's limit.
+    ("LoginForm", "password"): passwords.MAX_LENGTH,
+    ("SetPasswordForm", "password"): passwords.MAX_LENGTH,
+    ("ChangePasswordForm", "current_password"): passwords.MAX_LENGTH,
+    ("ChangePasswordForm", "new_password"): passwords.MAX_LENGTH,
     # The raw steps text is parsed into InnovationStep rows, not stored.
     ("InnovationForm", "steps"): 20000,
 }
@@ -196,7 +213,7 @@ def test_the_form_limit_is_the_column_limit(key):
 
 
 # Where a form may give a limit that is not a column: (file, the limit as written).
-LITERAL_SOURCES = {("auth.py", "1024"), ("innovations.py", "MAX_STEPS_TEXT")}
+LITERAL_SOURCES = {("auth.py", "passwords.MAX_LENGTH"), ("innovations.py", "MAX_STEPS_TEXT")}
 
 
 def _limit_arguments(tree: ast.AST):
@@ -210,14 +227,15 @@ def _limit_arguments(tree: ast.AST):
 
 
 def test_the_forms_write_no_number_a_column_holds():
-    """Limits are columns (``Circle.name``, ``getattr(Reflection, name)``); equal numbers would pass the
-    tests above, so the sources are read too."""
+    """Limits are columns of a model (``Circle.name``, ``getattr(Reflection, name)``); equal numbers would
+    pass the tests above, so the sources are read too."""
     literals = set()
     for path in sorted(Path(plc.forms.__file__).parent.glob("*.py")):
         if path.name == "_fields.py":
             continue
         for arg in _limit_arguments(ast.parse(path.read_text(encoding="utf-8"))):
-            is_column = isinstance(arg, ast.Attribute) or (
+            of_a_model = isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.value.id[0].isupper()
+            is_column = of_a_model or (
                 isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "getattr")
             if not is_column:
                 literals.add((path.name, ast.unparse(arg)))
@@ -242,11 +260,20 @@ def _declared_text_columns() -> set:
             if isinstance(column.type, Text) and column.info.get("max_length") is not None}
 
 
+# Text columns whose declared limit no field's Length holds: each line of the steps textarea is
+# checked by parse_steps (tests below), and no page edits a version's notes (the API holds them).
+# A survey's answers are fields the respond page builds per question (each with the column's maxlength)
+# and surveys.parse_answers holds to the column; a respondent's draft is checked whole by save_draft.
+HELD_BESIDE_THE_FIELDS = (InnovationStep.text_th, InnovationStep.text_en, InnovationVersion.notes,
+                          SurveyAnswer.text, SurveyDraft.answers_json)
+
+
 def test_every_declared_text_limit_is_enforced_by_a_form():
     """A Text column declares a limit because a form holds people to it; none is left unread."""
     read = {column.property.columns[0] for column in COLUMNS.values()}
     shared = {second.property.columns[0] for _first, second in SAME_LIMIT}
-    assert _declared_text_columns() - read - shared == set()
+    beside = {column.property.columns[0] for column in HELD_BESIDE_THE_FIELDS}
+    assert _declared_text_columns() - read - shared - beside == set()
     assert {c for c in read if isinstance(c.type, Text)} <= _declared_text_columns()
 
 
@@ -311,3 +338,67 @@ def test_a_step_code_is_held_to_the_column_and_the_message_names_its_limit(app):
         steps, errors = parse_steps("A" * (limit + 1) + " | ข้อความ")
         assert steps == []
         assert len(errors) == 1 and f"at most {limit} characters" in errors[0]
+
+
+def test_the_innovation_texts_declare_their_limits():
+    assert (length_of(InnovationStep.text_th), length_of(InnovationStep.text_en)) == (5000, 5000)
+    assert length_of(InnovationVersion.notes) == 20000
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("en", "Line 1: keep the code short (at most 10 characters)."),
+    ("th", "บรรทัดที่ 1: รหัสต้องสั้น (ไม่เกิน 10 ตัวอักษร)"),
+], ids=["en", "th"])
+def test_the_step_code_message_names_the_limit_the_column_declares(app, monkeypatch, lang, message):
+    from plc.forms.innovations import parse_steps
+
+    monkeypatch.setattr(InnovationStep.code.property.columns[0].type, "length", 10)
+    with app.test_request_context(f"/?lang={lang}"):
+        assert parse_steps("A" * 10 + " | ข้อความ")[1] == []
+        assert parse_steps("A" * 11 + " | ข้อความ") == ([], [message])
+
+
+@pytest.mark.parametrize("column, line", [
+    (InnovationStep.text_th, lambda text: f"S | {text}"),
+    (InnovationStep.text_en, lambda text: f"S | ข้อความ | Survey | {text}"),
+], ids=["text_th", "text_en"])
+def test_each_text_of_a_step_line_is_held_to_its_column(app, column, line):
+    from plc.forms.innovations import parse_steps
+
+    limit = length_of(column)
+    with app.test_request_context("/?lang=en"):
+        steps, errors = parse_steps(line("ก" * limit))
+        assert errors == [] and getattr(steps[0], column.key) == "ก" * limit
+        assert parse_steps(line("ก" * (limit + 1))) == (
+            [], [f"Line 1: the text is too long (at most {limit} characters)."])
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("en", "Line 2: the text is too long (at most 12 characters)."),
+    ("th", "บรรทัดที่ 2: ข้อความยาวเกินไป (ไม่เกิน 12 ตัวอักษร)"),
+], ids=["en", "th"])
+def test_the_step_text_message_names_the_limit_the_column_declares(app, monkeypatch, lang, message):
+    from plc.forms.innovations import parse_steps
+
+    monkeypatch.setitem(InnovationStep.text_th.property.columns[0].info, "max_length", 12)
+    with app.test_request_context(f"/?lang={lang}"):
+        assert parse_steps("| " + "ก" * 12 + "\n| " + "ก" * 13)[1] == [message]
+
+
+PASSWORD_FIELDS = sorted(key for key in LITERALS if "password" in key[1])
+
+
+@pytest.mark.parametrize("form_name, name", PASSWORD_FIELDS, ids=[".".join(key) for key in PASSWORD_FIELDS])
+@pytest.mark.parametrize("lang, message", [
+    ("en", "The password is too long (at most 256 characters)."),
+    ("th", "รหัสผ่านยาวเกินไป (ไม่เกิน 256 ตัวอักษร)"),
+], ids=["en", "th"])
+def test_every_password_field_is_held_to_the_service_limit(app, form_name, name, lang, message):
+    assert passwords.MAX_LENGTH == 256
+    with app.test_request_context(f"/?lang={lang}"):
+        form, field = _bound_field(form_name, name, "ก" * passwords.MAX_LENGTH)
+        field.validate(form)
+        assert field.errors == []
+        form, field = _bound_field(form_name, name, "ก" * (passwords.MAX_LENGTH + 1))
+        field.validate(form)
+        assert [str(e) for e in field.errors] == [message]

@@ -79,3 +79,21 @@ def test_the_circle_page_offers_what_the_permissions_say(app, world, rows):
         assert ('id="add-member"' in page) == allowed["manage"], person
         offered.add(allowed["manage"])
     assert offered == {True, False}
+
+
+def test_every_rule_name_is_defined_by_one_module_of_the_rule_book():
+    """``plc.authz`` re-exports every module's rules by name: two modules defining the same ``can_*``
+    name would let one silently shadow the other in the views and the templates."""
+    import inspect
+
+    import plc.authz
+
+    seen: dict[str, str] = {}
+    for module_name in ("base", "people", "circles", "goals", "innovations", "lesson_plans", "reflections",
+                        "coaching", "live_sessions", "dashboards", "surveys", "forums"):
+        module = getattr(plc.authz, module_name)
+        for name, rule in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("can_") and rule.__module__ == module.__name__:
+                assert name not in seen, f"{name} is defined in {seen.get(name)} and {module.__name__}"
+                seen[name] = module.__name__
+    assert len(seen) > 50

@@ -10,6 +10,8 @@ from tests.conftest import csrf_from, login, post_form
 PUBLIC_ENDPOINTS = {
     "static",
     "main.healthz",
+    "forums.showcase",
+    "forums.verify_certificate",
     "auth.login",
     "auth.accept_invitation",
     "api-docs.openapi_json",

@@ -1,3 +1,5 @@
+from datetime import date
+
 from sqlalchemy import func, select
 
 from plc.models import AreaOffice, Membership, Network, Province, Region, School, User
@@ -517,7 +519,7 @@ def test_demo_work_refuses_what_the_platform_would_refuse(app):
 
     from plc.extensions import db
     from plc.models import LessonPlan
-    from plc.seeds.demo_work import DemoDataError, _plan_comments, _Refs
+    from plc.seeds.demo_work import DemoDataError, DemoRefs, _plan_comments
     from plc.seeds.files import load_yaml
     from plc.services import lesson_plans
 
@@ -527,7 +529,7 @@ def test_demo_work_refuses_what_the_platform_would_refuse(app):
         networks = {n.key: n for n in db.session.scalars(select(Network))}
         schools = {item["key"]: db.session.scalar(select(School).where(School.name_th == item["name_th"]))
                    for item in load_yaml("demo/demo.yaml")["schools"]}
-        refs = _Refs(networks, schools)
+        refs = DemoRefs(networks, schools)
         private = db.session.scalar(select(LessonPlan).where(LessonPlan.visibility == "private"))
         with pytest.raises(DemoDataError, match="outsider@example.org"):
             _plan_comments([{"by": "outsider@example.org", "at": "2026-11-21 10:00", "kind": "question",
@@ -535,3 +537,51 @@ def test_demo_work_refuses_what_the_platform_would_refuse(app):
         with pytest.raises(DemoDataError, match="no cycle"):
             refs.cycle("no-such-cycle")
         db.session.rollback()
+
+
+def test_demo_seed_refuses_an_unknown_state_naming_the_file_the_entry_and_the_allowed_values(app, monkeypatch):
+    import pytest
+
+    from plc.extensions import db
+    from plc.seeds import demo, demo_work
+    from plc.seeds.files import SeedDataError, load_yaml
+
+    cases = [  # (the loader that reads the file, the file, the list, the entry's index, what names it, allowed)
+        (demo, "demo/plc.yaml", "school_goals", 1, "key", "draft, approved, achieved, carried_over"),
+        (demo_work, "demo/work.yaml", "reflections", 2, "title", "draft, shared"),
+    ]
+    for module, relative, section, index, name, allowed in cases:
+        def with_unknown_state(wanted, relative=relative, section=section, index=index):
+            data = load_yaml(wanted)
+            if wanted == relative:
+                data[section][index]["status"] = "finished"
+            return data
+
+        monkeypatch.setattr(module, "load_yaml", with_unknown_state)
+        entry = load_yaml(relative)[section][index][name]
+        with app.app_context():
+            with pytest.raises(SeedDataError) as refused:
+                seed_demo()
+            db.session.rollback()
+        assert str(refused.value) == (
+            f"seeds/{relative}, {section}[{index}] ({entry}): unknown status 'finished'; allowed: {allowed}")
+        monkeypatch.undo()
+
+
+def test_demo_has_an_answered_anonymous_survey_and_a_forum_with_two_schools(app):
+    from plc.extensions import db
+    from plc.models.forums import Forum
+    from plc.models.surveys import Survey, SurveyResponse, SurveyState
+    from plc.services import survey_reports
+
+    with app.test_request_context("/?lang=th"):
+        seed_demo()
+        db.session.commit()
+        survey = db.session.scalar(select(Survey))
+        assert survey.state(date(2026, 12, 3)) == SurveyState.CLOSED
+        report = survey_reports.build_report(survey)
+        assert report.respondents == 5 and report.shown and report.narrative().startswith("ในภาพรวม")
+        assert all(r.respondent_id is None for r in db.session.scalars(select(SurveyResponse)))
+        forum = db.session.scalar(select(Forum))
+        assert {s.school.name_th for s in forum.submissions} == {"โรงเรียนท่าน้อย", "โรงเรียนวัดวารวิ่ง"}
+        assert len(forum.panelists) == 2 and sum(len(s.feedback) for s in forum.submissions) == 3

@@ -118,6 +118,7 @@ def register(app) -> None:
         coaching,
         cycles,
         dashboards,
+        forums,
         goals,
         innovations,
         lesson_plans,
@@ -125,6 +126,7 @@ def register(app) -> None:
         org,
         reflections,
         search,
+        surveys,
         users,
     )
     from plc.blueprints.api.schemas import ErrorSchema  # noqa: PLC0415  (as above)
@@ -132,6 +134,6 @@ def register(app) -> None:
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     for module in (auth, users, org, goals, innovations, circles, cycles, lesson_plans, reflections, coaching,
-                   search, live_sessions, dashboards):
+                   search, live_sessions, dashboards, surveys, forums):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

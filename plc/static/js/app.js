@@ -29,11 +29,19 @@
     try {
       for (var i = window.localStorage.length - 1; i >= 0; i--) {
         var key = window.localStorage.key(i);
-        if (key && key.indexOf(prefix) === 0) {
+        if (key && prefix.split(/\s+/).some(function (p) { return p && key.indexOf(p) === 0; })) {
           window.localStorage.removeItem(key);
         }
       }
     } catch (e) { /* storage unavailable: nothing kept */ }
+  });
+
+  // A form that removes something asks first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var question = event.target && event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
   });
 
   // On narrow screens the main menu folds behind a button.
