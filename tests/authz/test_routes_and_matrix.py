@@ -264,3 +264,48 @@ def test_session_access_agrees_with_the_attendance_rule(app, world, in_db):
         user("teacher2").disabled_at = utcnow()
     with app.test_request_context():
         assert authz.session_access(user("teacher2"), guest_id) is None, "a disabled user attends nothing"
+
+
+# Surveys and forums: a published, open survey of school A built by its director, and network N1's
+# forum at a session its coordinator hosts (tests/forum_world.py).
+SURVEY_AND_FORUM_MATRIX = {
+    "survey page": ("/surveys/{survey}", [200, 200, 200, 404, 200, 200, 404, 404, 404, 404]),
+    "survey report": ("/surveys/{survey}/report", [200, 200, 200, 404, 200, 403, 404, 404, 404, 404]),
+    "survey export": ("/surveys/{survey}/report.csv", [200, 200, 200, 404, 200, 403, 404, 404, 404, 404]),
+    "answer the survey": ("/surveys/{survey}/respond", [403, 403, 403, 404, 200, 200, 404, 404, 404, 404]),
+    "forum page": ("/forums/{forum}", [200, 200, 200, 200, 200, 200, 200, 200, 404, 404]),
+    "forum results": ("/forums/{forum}/results", [200, 200, 403, 403, 403, 403, 403, 403, 404, 404]),
+    "forum panel": ("/forums/{forum}/panel", [200, 200, 403, 403, 403, 403, 403, 403, 404, 404]),
+    "submit to the forum": ("/forums/{forum}/submissions/new", [403, 403, 403, 403, 200, 200, 200, 403, 404, 404]),
+}
+
+
+@pytest.fixture
+def survey_and_forum(world, in_db) -> dict[str, int]:
+    from plc.clock import bangkok_today
+    from plc.extensions import db
+    from plc.models import School, User
+    from plc.services import surveys
+    from tests.forum_world import build_forum
+
+    with in_db():
+        director = db.session.get(User, world.director.id)
+        survey = surveys.create_survey(director, db.session.get(School, world.school_a.id), surveys.SurveyInput(
+            title="ความพึงพอใจต่อการอบรม", opens_on=bangkok_today(), closes_on=bangkok_today()))
+        surveys.add_item(director, survey.sections[0], surveys.ItemInput(kind="scale", prompt="ความรู้ที่ได้รับ"))
+        surveys.publish(director, survey)
+        db.session.flush()
+        survey_id = survey.id
+    return {"survey": survey_id, "forum": build_forum(in_db, world)["forum"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_survey_and_forum_matrix(app, world, survey_and_forum, role):
+    client = app.test_client()
+    assert login(client, f"{role}@example.org").status_code == 302
+    failures = []
+    for name, (template, expected) in SURVEY_AND_FORUM_MATRIX.items():
+        status = client.get(template.format(**survey_and_forum)).status_code
+        if status != expected[ROLES.index(role)]:
+            failures.append(f"{name}: got {status}, expected {expected[ROLES.index(role)]}")
+    assert not failures, f"{role}: " + "; ".join(failures)
