@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_database(app)
 
+    from plc import mailer  # noqa: PLC0415  (as above)
+
+    mailer.register(app)  # only when MAIL_SERVER is set
+
     from plc.realtime import register as register_realtime  # noqa: PLC0415  (as above)
 
     register_realtime(app)

@@ -1,12 +1,15 @@
-"""`flask seed reference`, `flask seed demo`, `flask seed scale`."""
+"""`flask seed reference`, `flask seed demo`, `flask seed scale`, `flask export`, `flask import`."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from plc import archive, mailer
 from plc.extensions import db
 from plc.seeds.demo import DEMO_PASSWORD, seed_demo
 from plc.seeds.reference import seed_reference
@@ -19,7 +22,8 @@ seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 @seed.command("reference")
 def seed_reference_command() -> None:
     """Regions, provinces, affiliations, area offices, focus areas and the innovation library."""
-    counts = seed_reference()
+    with mailer.suppressed():
+        counts = seed_reference()
     counts["search_documents"] = search.reindex_all()
     db.session.commit()
     click.echo("Reference data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -31,7 +35,8 @@ def seed_demo_command() -> None:
     (goals, circles, meetings, cycles with DE checkpoints, outcomes and lessons learned; lesson plans,
     reflections, coaching visits and live sessions, one of them always upcoming)."""
 
-    counts = seed_demo()
+    with mailer.suppressed():
+        counts = seed_demo()
     counts["search_documents"] = search.reindex_all()
     db.session.commit()
     click.echo("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -61,8 +66,9 @@ def seed_scale_command(seed_value: int, networks: int, schools: int, provinces: 
         click.echo(f"{time.perf_counter() - started:7.1f} s  {message}")
 
     try:
-        counts = seed_scale(seed=seed_value, networks=networks, schools=schools, provinces=provinces, staff=staff,
-                            semesters=semesters, progress=progress)
+        with mailer.suppressed():
+            counts = seed_scale(seed=seed_value, networks=networks, schools=schools, provinces=provinces,
+                                staff=staff, semesters=semesters, progress=progress)
     except ScaleSeedError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -90,6 +96,59 @@ def reindex_command() -> None:
     click.echo(f"Indexed {count} records.")
 
 
+mail_group = AppGroup("mail", help="The e-mail outbox (when MAIL_SERVER is set).")
+
+
+@mail_group.command("send-pending")
+def mail_send_pending_command() -> None:
+    """Send the queued e-mail that is due now (the web processes also send it in the background)."""
+    if not mailer.enabled():
+        raise click.ClickException("E-mail is not configured: set MAIL_SERVER (see README.md).")
+    report = mailer.send_pending(current_app._get_current_object())
+    click.echo(f"Sent {report.sent}, failed {report.failed} (failures are retried later).")
+
+
+def _progressbar(label: str, total: int):
+    return click.progressbar(length=total, label=label.ljust(10), file=sys.stderr)
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--network", "network_key", metavar="KEY", help="Only what belongs to the network with this key.")
+@click.option("--school", "school_id", metavar="ID", type=int, help="Only what belongs to the school with this id.")
+def export_command(path: str, network_key: str | None, school_id: int | None) -> None:
+    """Write the platform (or one network or school) to a versioned archive (ZIP) at PATH."""
+    if network_key and school_id is not None:
+        raise click.UsageError("Give --network or --school, not both.")
+    scope = ("network", network_key) if network_key else ("school", school_id) if school_id is not None else None
+    try:
+        manifest = archive.export_archive(path, scope=scope, progress=_progressbar)
+    except archive.ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(entry["rows"] for entry in manifest["tables"].values())
+    click.echo(f"Exported {rows} rows in {len(manifest['tables'])} tables and {len(manifest['files'])} files "
+               f"to {path} (schema revision {manifest['schema_revision']}).")
+    if manifest["links_cut"]:
+        click.echo("Links to rows outside the scope were left empty: "
+                   + ", ".join(f"{k}={v}" for k, v in manifest["links_cut"].items()))
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_command(path: str) -> None:
+    """Load an archive made by `flask export` into this empty database (checked first; all or nothing)."""
+    try:
+        manifest = archive.import_archive(path, progress=_progressbar)
+    except archive.ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(entry["rows"] for entry in manifest["tables"].values())
+    click.echo(f"Imported {rows} rows in {len(manifest['tables'])} tables and {len(manifest['files'])} files "
+               f"from {path}. People log in again: sessions and API tokens are not carried over.")
+
+
 def register(app) -> None:
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(mail_group)
     app.cli.add_command(seed)

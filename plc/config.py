@@ -8,9 +8,11 @@ refuses to start without a real ``SECRET_KEY``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from limits import parse
 
@@ -81,6 +83,50 @@ def _transports(raw: str) -> list[str]:
     if not transports or any(t not in ("polling", "websocket") for t in transports):
         raise ConfigError(f"PLC_SOCKETIO_TRANSPORTS must list polling and/or websocket, not {raw!r}")
     return transports
+
+
+def _base_url(env) -> str:
+    raw = str(env.get("PLC_BASE_URL", "")).strip() or "http://127.0.0.1:5000"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PLC_BASE_URL must be the site's address such as https://plc.example.org, not {raw!r}")
+    return raw.rstrip("/")
+
+
+def _mail_settings(env) -> dict:
+    """Flask-Mail's settings. E-mail is on only when MAIL_SERVER is set; without it nothing is queued."""
+    server = str(env.get("MAIL_SERVER", "")).strip()
+    use_tls = _bool_env(env, "MAIL_USE_TLS", False)
+    use_ssl = _bool_env(env, "MAIL_USE_SSL", False)
+    if use_tls and use_ssl:
+        raise ConfigError("MAIL_USE_TLS (STARTTLS, port 587) and MAIL_USE_SSL (port 465) cannot both be on")
+    port = _int_env(env, "MAIL_PORT", 465 if use_ssl else 587 if use_tls else 25, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"MAIL_PORT must be a port number from 1 to 65535, not {port}")
+    username = str(env.get("MAIL_USERNAME", "")).strip() or None
+    password = env.get("MAIL_PASSWORD") or None
+    if bool(username) != bool(password):
+        raise ConfigError("MAIL_USERNAME and MAIL_PASSWORD must be set together (or neither)")
+    sender = str(env.get("MAIL_DEFAULT_SENDER", "")).strip() or None
+    if server and not sender:
+        raise ConfigError("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is, e.g. 'PLC <plc@example.org>'")
+    if sender and not re.search(r"[^@<\s]+@[^@>\s]+\.[^@>\s]+", sender):
+        raise ConfigError(f"MAIL_DEFAULT_SENDER must be an e-mail address, not {sender!r}")
+    return {
+        "MAIL_SERVER": server or None,
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": username,
+        "MAIL_PASSWORD": password,
+        "MAIL_DEFAULT_SENDER": sender,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail's default is TESTING; the tests talk to a real server
+        "MAIL_TIMEOUT": _int_env(env, "PLC_MAIL_TIMEOUT", 20, minimum=1),  # seconds, per SMTP connection
+        # The sender in the background (a daemon thread, a greenlet under gevent); 0 leaves sending to
+        # `flask mail send-pending` (cron, or the tests calling plc.mailer.send_pending).
+        "PLC_MAIL_BACKGROUND": _bool_env(env, "PLC_MAIL_BACKGROUND", True),
+        "PLC_MAIL_INTERVAL": _int_env(env, "PLC_MAIL_INTERVAL", 30, minimum=1),
+    }
 
 
 def build_config(instance_path: Path, environ: os._Environ | dict | None = None) -> dict:
@@ -171,6 +217,9 @@ def build_config(instance_path: Path, environ: os._Environ | dict | None = None)
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
         "PLC_LOCALES": ("th", "en"),
         "PLC_TIMEZONE": "Asia/Bangkok",
+        # Links in e-mails: the address people reach the site at.
+        "PLC_BASE_URL": _base_url(env),
+        **_mail_settings(env),
         "API_TITLE": "PLC platform API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -8,6 +8,7 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_socketio import SocketIO
@@ -49,3 +50,4 @@ limiter = Limiter(key_func=_client_address, default_limits=[])
 socketio = SocketIO()
 api = PlcApi()
 cache = Cache()
+mail = Mail()  # bound only when MAIL_SERVER is set (plc/mailer.py)

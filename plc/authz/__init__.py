@@ -10,8 +10,8 @@ what. Two kinds of answer:
   tested to agree on the demo world, tests/test_authz_twins.py).
 
 One module per concept (people, circles, goals, innovations, lesson_plans, reflections, coaching,
-live_sessions, dashboards, surveys, forums) on top of ``base`` (memberships, scopes, refusals); callers say
-``authz.can_view_circle`` whichever module holds it.
+live_sessions, dashboards, surveys, forums, evidence) on top of ``base`` (memberships, scopes, refusals);
+callers say ``authz.can_view_circle`` whichever module holds it.
 
 An object the user may not see answers 404 (``deny_unseen``), so its existence does not leak; an
 object the user may see but not change answers 403 (``deny_forbidden``). Both are audited.
@@ -24,6 +24,7 @@ from plc.authz import (
     circles,
     coaching,
     dashboards,
+    evidence,
     forums,
     goals,
     innovations,
@@ -37,6 +38,7 @@ from plc.authz.base import *  # noqa: F403
 from plc.authz.circles import *  # noqa: F403
 from plc.authz.coaching import *  # noqa: F403
 from plc.authz.dashboards import *  # noqa: F403
+from plc.authz.evidence import *  # noqa: F403
 from plc.authz.forums import *  # noqa: F403
 from plc.authz.goals import *  # noqa: F403
 from plc.authz.innovations import *  # noqa: F403
@@ -65,7 +67,7 @@ def template_helpers() -> dict:
     what the user may do."""
     helpers = {"is_admin": base.is_admin}
     for module in (base, people, circles, goals, innovations, lesson_plans, reflections, coaching, live_sessions, dashboards,
-                   surveys, forums):
+                   surveys, forums, evidence):
         helpers.update({name: rule for name, rule in vars(module).items()
                         if name.startswith("can_") and callable(rule) and rule.__module__ == module.__name__})
     return helpers

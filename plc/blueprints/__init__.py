@@ -9,6 +9,7 @@ from plc.blueprints import (
     coaching,
     cycles,
     dashboards,
+    evidence,
     forums,
     goals,
     innovations,
@@ -29,6 +30,7 @@ def register(app) -> None:
     app.context_processor(authz.template_helpers)
     auth.init_login(app)
     for module in (main, auth, org, people, profile, goals, innovations, circles, cycles, lesson_plans,
-                   reflections, coaching, search, live_sessions, dashboards, surveys, forums):
+                   reflections, coaching, search, live_sessions, dashboards, surveys, forums,
+                   evidence):
         app.register_blueprint(module.bp)
     register_api(app)

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 
 from plc.blueprints.auth import SESSION_TOKEN_KEY
 from plc.extensions import db
-from plc.forms.auth import ChangePasswordForm, ProfileForm
-from plc.services import accounts
+from plc.forms.auth import ChangePasswordForm, EmailPreferencesForm, ProfileForm
+from plc.services import accounts, mail
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -28,7 +28,7 @@ def edit():
         return redirect(url_for("profile.edit"))
     if request.method == "POST":
         status = 422
-    return render_template("profile/edit.html", form=form, password_form=ChangePasswordForm(prefix="pw")), status
+    return _page(form, ChangePasswordForm(prefix="pw")), status
 
 
 @bp.post("/password")
@@ -48,4 +48,23 @@ def change_password():
             db.session.commit()
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("profile.edit"))
-    return render_template("profile/edit.html", form=ProfileForm(obj=current_user), password_form=password_form), status
+    return _page(ProfileForm(obj=current_user), password_form), status
+
+
+@bp.post("/email")
+@login_required
+def email_preferences():
+    mail_form = EmailPreferencesForm()
+    if not mail_form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("profile.edit"))
+    mail.set_preferences(current_user, mail_form.choices())
+    db.session.commit()
+    flash(_("Your choice of e-mail notifications is saved."), "success")
+    return redirect(url_for("profile.edit", _anchor="email-h"))
+
+
+def _page(form: ProfileForm, password_form: ChangePasswordForm) -> str:
+    mail_form = EmailPreferencesForm(formdata=None, data=mail.preferences(current_user))
+    return render_template("profile/edit.html", form=form, password_form=password_form, mail_form=mail_form,
+                           mail_configured=mail.mail_enabled())

@@ -8,7 +8,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from plc.forms._fields import max_length
 from plc.models import User
+from plc.models.mail import EMAIL_KINDS
 from plc.services import passwords
+from plc.services.mail import KIND_LABELS
 
 # No column holds a password (only its hash): every password field is held to the service's limit.
 PASSWORD_LIMIT = Length(max=passwords.MAX_LENGTH,
@@ -48,3 +50,18 @@ class ProfileForm(FlaskForm):
     learning_area_th = StringField(_l("Learning area"), validators=[Optional(), max_length(User.learning_area_th)])
     locale = SelectField(_l("Language"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")])
     thai_digits = BooleanField(_l("Show numbers in Thai digits"))
+
+
+class EmailPreferencesForm(FlaskForm):
+    """Which notifications also come by e-mail: one box per kind (an unticked box is a no)."""
+
+    invitation = BooleanField(KIND_LABELS["invitation"])
+    session_scheduled = BooleanField(KIND_LABELS["session_scheduled"])
+    visit_planned = BooleanField(KIND_LABELS["visit_planned"])
+    session_summary = BooleanField(KIND_LABELS["session_summary"])
+
+    def choices(self) -> dict[str, bool]:
+        return {kind: bool(self[kind].data) for kind in EMAIL_KINDS}
+
+    def kind_fields(self) -> list:
+        return [self[kind] for kind in EMAIL_KINDS]

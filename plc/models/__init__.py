@@ -26,6 +26,7 @@ from plc.models.live_sessions import (
     SessionGuest,
     SessionMute,
 )
+from plc.models.mail import EmailMessage, EmailPreference
 from plc.models.org import Affiliation, AreaOffice, Network, Province, Region, School
 from plc.models.reflections import Reflection, ReflectionFeedback
 from plc.models.search import SearchDocument
@@ -61,6 +62,8 @@ __all__ = [
     "Certificate",
     "Comment",
     "Cycle",
+    "EmailMessage",
+    "EmailPreference",
     "CyclePhase",
     "DECheckpoint",
     "FocusArea",

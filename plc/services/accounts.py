@@ -21,7 +21,7 @@ from plc.extensions import db
 from plc.models import ApiToken, Invitation, LoginSession, User
 from plc.models._types import length_of, utcnow
 from plc.realtime import outbox
-from plc.services import passwords
+from plc.services import mail, passwords
 
 
 class AccountError(ServiceError):
@@ -198,6 +198,7 @@ def create_invitation(actor: User | None, user: User) -> InvitationLink:
     db.session.add(invitation)
     audit.record("user.invited", actor, user, email=user.email)
     db.session.flush()
+    mail.queue_invitation(actor, user, token)  # by e-mail too, when configured and wanted
     return InvitationLink(user, token, invitation)
 
 

@@ -18,6 +18,7 @@ from plc.models import CoachingSynthesis, CoachingVisit, Membership, School, Use
 from plc.models._types import utcnow
 from plc.models.coaching import VisitStatus
 from plc.rendering import render_markdown
+from plc.services import mail
 from plc.services.inputs import clean_text
 from plc.services.notifications import notify
 
@@ -63,6 +64,7 @@ def plan_visit(actor: User, *, teacher: User, school: School, planned_on: date, 
     db.session.flush()
     if teacher.id != actor.id:
         notify(teacher.id, "visit_planned", {"coach": actor.name_th}, f"/coaching/visits/{visit.id}")
+        mail.queue_visit_planned(visit, actor, teacher)
     return visit
 
 

@@ -30,6 +30,7 @@ from plc.models.live_sessions import (
 )
 from plc.realtime import outbox
 from plc.rendering import render_markdown
+from plc.services import mail
 from plc.services.inputs import clean_text, fit
 from plc.services.notifications import notify
 
@@ -101,9 +102,10 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
     db.session.flush()
     for guest in guests:
         db.session.add(SessionGuest(session=session, user_id=guest.id, invited_by_id=actor.id))
-    for user_id in invitees(session):
-        if user_id != actor.id:
-            notify(user_id, "session_scheduled", {"title": session.title}, f"/live/{session.id}")
+    told = invitees(session) - {actor.id}
+    for user_id in told:
+        notify(user_id, "session_scheduled", {"title": session.title}, f"/live/{session.id}")
+    mail.queue_session_scheduled(session, told, actor)
     db.session.flush()
     return session
 
@@ -536,7 +538,9 @@ def write_summary(actor: User, session: LiveSession, decisions: str, items: list
     session.summary_at = utcnow()
     session.action_items = [ActionItem(text=i.text.strip(), owner_id=i.owner_id, due_on=i.due_on) for i in items]
     if first:
-        for user_id in invitees(session) - {actor.id}:
+        told = invitees(session) - {actor.id}
+        for user_id in told:
             notify(user_id, "session_summary", {"title": session.title}, f"/live/{session.id}")
+        mail.queue_session_summary(session, told)
     db.session.flush()
     return session

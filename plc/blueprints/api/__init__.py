@@ -118,11 +118,13 @@ def register(app) -> None:
         coaching,
         cycles,
         dashboards,
+        evidence,
         forums,
         goals,
         innovations,
         lesson_plans,
         live_sessions,
+        mail,
         org,
         reflections,
         search,
@@ -134,6 +136,6 @@ def register(app) -> None:
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     for module in (auth, users, org, goals, innovations, circles, cycles, lesson_plans, reflections, coaching,
-                   search, live_sessions, dashboards, surveys, forums):
+                   search, live_sessions, dashboards, surveys, forums, mail, evidence):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
