@@ -59,8 +59,10 @@ MANIFEST = "manifest.json"
 #   moving a database logs everybody out, as a restore should.
 # - email_message is the mail outbox: delivery state of the old deployment whose bodies carry
 #   invitation links (bearer secrets) in clear text; sending it again from a copy would mail people twice.
+# - export_job is the old deployment's record of browser exports (plc/services/archive_jobs.py): its
+#   files stay behind, and a job copied while running would block its requester's next export.
 # - alembic_version is the schema's, not the data's: the manifest records it instead.
-EXCLUDED_TABLES = frozenset({"alembic_version", "login_session", "api_token", "email_message"})
+EXCLUDED_TABLES = frozenset({"alembic_version", "login_session", "api_token", "email_message", "export_job"})
 
 # Tables that every scope shares whole: the reference data of the country, the same everywhere.
 GLOBAL_TABLES = frozenset({"region", "province", "area_office", "area_office_province", "affiliation",

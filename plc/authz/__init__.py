@@ -10,7 +10,7 @@ what. Two kinds of answer:
   tested to agree on the demo world, tests/test_authz_twins.py).
 
 One module per concept (people, circles, goals, innovations, lesson_plans, reflections, coaching,
-live_sessions, dashboards, surveys, forums, evidence) on top of ``base`` (memberships, scopes, refusals);
+live_sessions, dashboards, surveys, forums, evidence, archive_jobs) on top of ``base`` (memberships, scopes, refusals);
 callers say ``authz.can_view_circle`` whichever module holds it.
 
 An object the user may not see answers 404 (``deny_unseen``), so its existence does not leak; an
@@ -20,6 +20,7 @@ object the user may see but not change answers 403 (``deny_forbidden``). Both ar
 from __future__ import annotations
 
 from plc.authz import (
+    archive_jobs,
     base,
     circles,
     coaching,
@@ -34,6 +35,7 @@ from plc.authz import (
     reflections,
     surveys,
 )
+from plc.authz.archive_jobs import *  # noqa: F403
 from plc.authz.base import *  # noqa: F403
 from plc.authz.circles import *  # noqa: F403
 from plc.authz.coaching import *  # noqa: F403
@@ -67,7 +69,7 @@ def template_helpers() -> dict:
     what the user may do."""
     helpers = {"is_admin": base.is_admin}
     for module in (base, people, circles, goals, innovations, lesson_plans, reflections, coaching, live_sessions, dashboards,
-                   surveys, forums, evidence):
+                   surveys, forums, evidence, archive_jobs):
         helpers.update({name: rule for name, rule in vars(module).items()
                         if name.startswith("can_") and callable(rule) and rule.__module__ == module.__name__})
     return helpers

@@ -10,6 +10,7 @@ from plc.blueprints import (
     cycles,
     dashboards,
     evidence,
+    exports,
     forums,
     goals,
     innovations,
@@ -31,6 +32,6 @@ def register(app) -> None:
     auth.init_login(app)
     for module in (main, auth, org, people, profile, goals, innovations, circles, cycles, lesson_plans,
                    reflections, coaching, search, live_sessions, dashboards, surveys, forums,
-                   evidence):
+                   evidence, exports):
         app.register_blueprint(module.bp)
     register_api(app)

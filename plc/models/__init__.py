@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and `db.create_all` see every table."""
 
+from plc.models.archive_jobs import ExportJob
 from plc.models.audit import AuditEvent
 from plc.models.circles import Circle, CircleMeeting, CircleMember
 from plc.models.coaching import CoachingSynthesis, CoachingVisit
@@ -64,6 +65,7 @@ __all__ = [
     "Cycle",
     "EmailMessage",
     "EmailPreference",
+    "ExportJob",
     "CyclePhase",
     "DECheckpoint",
     "FocusArea",
