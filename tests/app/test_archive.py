@@ -355,3 +355,54 @@ def test_the_cli_commands(demo, tmp_path):
         assert "Error: Conflict: this database is not empty" in refused.output
         unknown = demo["app"].test_cli_runner().invoke(args=["export", str(path), "--network", "NOPE"])
         assert unknown.exit_code == 1 and "There is no network with the key 'NOPE'" in unknown.output
+
+
+# ---------------------------------------------------------------------------- a generated programme
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory):
+    """A small ``flask seed scale`` programme (every table the generator fills) and its archive."""
+    from plc.seeds.scale import seed_scale
+    from plc.services import search
+
+    app = _app(tmp_path_factory, "scale-source")
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_scale(seed=3, networks=2, schools=12, provinces=3, staff=160, semesters=1)
+        search.reindex_all()
+        db.session.commit()
+        path = tmp_path_factory.mktemp("scale-archives") / "scale.zip"
+        manifest = archive.export_archive(path)
+    return {"app": app, "path": path, "manifest": manifest}
+
+
+def _scale_round_trip(scale, target_app, tmp_path) -> None:
+    from plc.seeds.scale import SCALE_DOMAIN, SCALE_PASSWORD
+
+    with target_app.app_context():
+        archive.import_archive(scale["path"])
+        again = tmp_path / "scale-again.zip"
+        archive.export_archive(again)
+    assert_same_archives(scale["path"], again)
+    assert _row_counts(target_app) == {name: entry["rows"] for name, entry in scale["manifest"]["tables"].items()}
+    for email, paths in ((f"coordinator1@{SCALE_DOMAIN}", ("/circles", "/live", "/dashboards/")),
+                         (f"teacher1@{SCALE_DOMAIN}", ("/circles", "/reflections", "/coaching"))):
+        pages = []
+        for app in (scale["app"], target_app):
+            client = app.test_client()
+            assert login(client, email, SCALE_PASSWORD).status_code == 302
+            pages.append({path: _page(client, path) for path in paths})
+        assert pages[0] == pages[1], email
+
+
+def test_a_generated_programme_round_trips_sqlite_to_sqlite(scale, tmp_path_factory, tmp_path):
+    assert scale["manifest"]["tables"]["attendance"]["rows"] > 0
+    _scale_round_trip(scale, _empty_sqlite_app(tmp_path_factory, "scale-target"), tmp_path)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                    reason="needs DATABASE_URL of a PostgreSQL test database")
+def test_a_generated_programme_round_trips_sqlite_to_postgresql(scale, app, tmp_path):
+    _scale_round_trip(scale, app, tmp_path)
