@@ -32,6 +32,7 @@ from plc.models.forums import (
     certificate_subject,
 )
 from plc.models.live_sessions import Attendance
+from plc.services.inputs import limit_message, too_long
 from plc.services.live_sessions import participant_minutes
 
 DEFAULT_CRITERIA = (("ความชัดเจนของเป้าหมายและปัญหา", 5), ("การใช้นวัตกรรมและกระบวนการ PLC", 5),
@@ -44,12 +45,6 @@ class ForumError(ServiceError):
     """A refused forum operation."""
 
 
-def _too_long(column, value: str | None) -> bool:
-    return value is not None and len(value) > length_of(column)
-
-
-def _limit(column) -> str:
-    return _("Keep it under %(n)s characters.", n=f"{length_of(column):,}")
 
 
 @dataclass
@@ -66,10 +61,10 @@ def _validated_forum(data: ForumInput) -> dict:
     description = (data.description or "").strip() or None
     if not title:
         errors["title"] = [_("Give the forum a title.")]
-    elif _too_long(Forum.title, title):
-        errors["title"] = [_limit(Forum.title)]
-    if _too_long(Forum.description, description):
-        errors["description"] = [_limit(Forum.description)]
+    elif too_long(Forum.title, title):
+        errors["title"] = [limit_message(Forum.title)]
+    if too_long(Forum.description, description):
+        errors["description"] = [limit_message(Forum.description)]
     if data.submissions_close_on is None:
         errors["submissions_close_on"] = [_("Give the last day schools may submit.")]
     criteria = [((name or "").strip(), score) for name, score in data.criteria if (name or "").strip()]
@@ -77,8 +72,8 @@ def _validated_forum(data: ForumInput) -> dict:
         errors["criteria"] = [_("Give at least one scoring criterion.")]
     elif len(criteria) > MAX_CRITERIA:
         errors["criteria"] = [_("Give at most %(n)d criteria.", n=MAX_CRITERIA)]
-    elif any(_too_long(ForumCriterion.name, name) for name, _score in criteria):
-        errors["criteria"] = [_limit(ForumCriterion.name)]
+    elif any(too_long(ForumCriterion.name, name) for name, _score in criteria):
+        errors["criteria"] = [limit_message(ForumCriterion.name)]
     elif any(not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 100
              for _name, score in criteria):
         errors["criteria"] = [_("Each criterion's highest score is a whole number from 1 to 100.")]
@@ -177,10 +172,10 @@ def _submission_values(actor: User, forum: Forum, data: SubmissionInput) -> dict
     summary = (data.summary or "").strip() or None
     if not title:
         errors["title"] = [_("Give the presentation a title.")]
-    elif _too_long(ForumSubmission.title, title):
-        errors["title"] = [_limit(ForumSubmission.title)]
-    if _too_long(ForumSubmission.summary, summary):
-        errors["summary"] = [_limit(ForumSubmission.summary)]
+    elif too_long(ForumSubmission.title, title):
+        errors["title"] = [limit_message(ForumSubmission.title)]
+    if too_long(ForumSubmission.summary, summary):
+        errors["summary"] = [limit_message(ForumSubmission.summary)]
     if data.school_id not in authz.submitting_school_ids(actor, forum):
         errors["school_id"] = [_("Choose one of your schools taking part in this forum.")]
     cycle = db.session.get(Cycle, data.cycle_id) if data.cycle_id else None
@@ -240,8 +235,8 @@ def give_feedback(actor: User, submission: ForumSubmission, kind: str, body: str
     body = (body or "").strip()
     if not body:
         errors["body"] = [_("Write your feedback.")]
-    elif _too_long(ForumFeedback.body, body):
-        errors["body"] = [_limit(ForumFeedback.body)]
+    elif too_long(ForumFeedback.body, body):
+        errors["body"] = [limit_message(ForumFeedback.body)]
     if errors:
         raise ForumError(errors)
     feedback = ForumFeedback(author_id=actor.id, kind=kind.value, body=body)
@@ -310,8 +305,8 @@ def results(forum: Forum) -> list[SubmissionResult]:
 
 def honour(actor: User, submission: ForumSubmission, title: str | None) -> ForumSubmission:
     text = (title or "").strip() or DEFAULT_HONOUR
-    if _too_long(ForumSubmission.honour, text):
-        raise ForumError({"honour": [_limit(ForumSubmission.honour)]})
+    if too_long(ForumSubmission.honour, text):
+        raise ForumError({"honour": [limit_message(ForumSubmission.honour)]})
     submission.honour = text
     submission.honoured_at = submission.honoured_at or utcnow()
     db.session.flush()

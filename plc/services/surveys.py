@@ -17,7 +17,7 @@ from plc.errors import ServiceError
 from plc.extensions import db
 from plc.i18n import bangkok_today, format_date
 from plc.models import Circle, LiveSession, Network, School, User
-from plc.models._types import length_of, utcnow
+from plc.models._types import utcnow
 from plc.models.surveys import (
     CHOICE_KINDS,
     DEFAULT_BAND_FLOORS,
@@ -32,6 +32,7 @@ from plc.models.surveys import (
     SurveySection,
     SurveyState,
 )
+from plc.services.inputs import limit_message, too_long
 
 MAX_CHOICES = 20
 
@@ -58,12 +59,6 @@ class ItemInput:
     choices: list[str] = field(default_factory=list)
 
 
-def _too_long(column, value: str | None) -> bool:
-    return value is not None and len(value) > length_of(column)
-
-
-def _limit_message(column) -> str:
-    return _("Keep it under %(n)s characters.", n=f"{length_of(column):,}")
 
 
 def _validated_survey(data: SurveyInput) -> dict:
@@ -72,10 +67,10 @@ def _validated_survey(data: SurveyInput) -> dict:
     description = (data.description or "").strip() or None
     if not title:
         errors["title"] = [_("Give the survey a title.")]
-    elif _too_long(Survey.title, title):
-        errors["title"] = [_limit_message(Survey.title)]
-    if _too_long(Survey.description, description):
-        errors["description"] = [_limit_message(Survey.description)]
+    elif too_long(Survey.title, title):
+        errors["title"] = [limit_message(Survey.title)]
+    if too_long(Survey.description, description):
+        errors["description"] = [limit_message(Survey.description)]
     if data.opens_on is None:
         errors["opens_on"] = [_("Give the first day answers are taken.")]
     if data.closes_on is None:
@@ -143,8 +138,8 @@ def add_section(actor: User, survey: Survey, title: str) -> SurveySection:
     title = (title or "").strip()
     if not title:
         raise SurveyError({"title": [_("Give the section a title.")]})
-    if _too_long(SurveySection.title, title):
-        raise SurveyError({"title": [_limit_message(SurveySection.title)]})
+    if too_long(SurveySection.title, title):
+        raise SurveyError({"title": [limit_message(SurveySection.title)]})
     section = SurveySection(position=len(survey.sections) + 1, title=title)
     survey.sections.append(section)
     db.session.flush()
@@ -173,8 +168,8 @@ def _validated_item(data: ItemInput) -> dict:
         kind = None
     if not prompt:
         errors["prompt"] = [_("Write the question.")]
-    elif _too_long(SurveyItem.prompt, prompt):
-        errors["prompt"] = [_limit_message(SurveyItem.prompt)]
+    elif too_long(SurveyItem.prompt, prompt):
+        errors["prompt"] = [limit_message(SurveyItem.prompt)]
     choices = [choice.strip() for choice in data.choices if choice and choice.strip()]
     if kind in CHOICE_KINDS:
         if len(choices) < 2:
@@ -183,8 +178,8 @@ def _validated_item(data: ItemInput) -> dict:
             errors["choices"] = [_("Give at most %(n)d choices.", n=MAX_CHOICES)]
         elif len(set(choices)) != len(choices):
             errors["choices"] = [_("Each choice must be different.")]
-        elif _too_long(SurveyItem.choices_json, json.dumps(choices, ensure_ascii=False)):
-            errors["choices"] = [_limit_message(SurveyItem.choices_json)]
+        elif too_long(SurveyItem.choices_json, json.dumps(choices, ensure_ascii=False)):
+            errors["choices"] = [limit_message(SurveyItem.choices_json)]
     else:
         choices = []
     if errors:
@@ -303,8 +298,8 @@ def parse_answers(survey: Survey, raw: dict[int, object]) -> tuple[dict[int, obj
                 if item.required:
                     errors[name] = [_("Answer this question.")]
                 continue
-            if _too_long(SurveyAnswer.text, text):
-                errors[name] = [_limit_message(SurveyAnswer.text)]
+            if too_long(SurveyAnswer.text, text):
+                errors[name] = [limit_message(SurveyAnswer.text)]
                 continue
             answers[item.id] = text
     return answers, errors
@@ -369,8 +364,8 @@ def save_draft(actor: User, survey: Survey, raw: dict[int, object]) -> None:
     known = {item.id for item in survey.items}
     kept = {str(key): value for key, value in raw.items() if key in known and value not in (None, "", [])}
     text = json.dumps(kept, ensure_ascii=False)
-    if _too_long(SurveyDraft.answers_json, text):
-        raise SurveyError(message=_limit_message(SurveyDraft.answers_json), status=413)
+    if too_long(SurveyDraft.answers_json, text):
+        raise SurveyError(message=limit_message(SurveyDraft.answers_json), status=413)
     draft = db.session.scalar(select(SurveyDraft).where(SurveyDraft.survey_id == survey.id,
                                                         SurveyDraft.user_id == actor.id))
     if draft is None:

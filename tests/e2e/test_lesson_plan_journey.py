@@ -20,26 +20,21 @@ from __future__ import annotations
 import re
 import urllib.parse
 import uuid
-from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import yaml
 from playwright.sync_api import Page, expect
 
+from tests.e2e.browsing import bangkok_today, demo, expect_lang, flash, log_in, path_of
 from tests.e2e.ui_text import catalogue, en, th
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "demo-pass-2567"
 AUTHOR = "teacher@example.org"  # facilitates the circle A-thai and runs its cycle A-thai-5l-s2
 COLLEAGUE = "nattida.s@example.org"  # a member of the same circle
 COACH = "coach@example.org"  # coach of network N1, to which the author's school belongs
 OUTSIDER = "outsider@example.org"  # a teacher of network N2
 CIRCLE_KEY, CYCLE_KEY = "A-thai", "A-thai-5l-s2"
-LOGIN_URL = re.compile(r"/auth/login(\?.*)?$")
 PLAN_PATH = re.compile(r"^/lesson-plans/\d+$")
 VISIT_PATH = re.compile(r"^/coaching/visits/\d+$")
 
@@ -53,46 +48,28 @@ def plural(t, singular: str, plural_: str, num: int) -> str:
     return catalogue(locale).ngettext(singular, plural_, num) % {"num": num}
 
 
-def _demo(name: str) -> dict:
-    return yaml.safe_load((ROOT / "seeds" / "demo" / name).read_text(encoding="utf-8"))
 
 
 def person(email: str, lang: str) -> str:
     """The display name of a demo person (User.display_name)."""
-    found = next(p for p in _demo("demo.yaml")["people"] if p["email"] == email)
+    found = next(p for p in demo("demo.yaml")["people"] if p["email"] == email)
     return found["name_en"] if lang == "en" and found.get("name_en") else found["name_th"]
 
 
 def cycle_title() -> str:
-    return next(c for c in _demo("plc.yaml")["cycles"] if c["key"] == CYCLE_KEY)["title"]
+    return next(c for c in demo("plc.yaml")["cycles"] if c["key"] == CYCLE_KEY)["title"]
 
 
 def cycle_option() -> str:
     """The label of the demo cycle in the cycle selects (plan and visit forms): "<cycle> · <circle>"."""
-    circle = next(c for c in _demo("plc.yaml")["circles"] if c["key"] == CIRCLE_KEY)
+    circle = next(c for c in demo("plc.yaml")["circles"] if c["key"] == CIRCLE_KEY)
     return f"{cycle_title()} · {circle['name']}"
 
 
-def bangkok_today():
-    return datetime.now(ZoneInfo("Asia/Bangkok")).date()
 
 
-def expect_lang(page: Page, lang: str) -> None:
-    expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
-def log_in(page: Page, email: str, lang: str = "th") -> None:
-    """Logs in on the Thai login page, then switches to ``lang`` with the language link."""
-    page.goto("/auth/login")
-    page.get_by_label(th("E-mail"), exact=True).fill(email)
-    page.get_by_label(th("Password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=th("Log in"), exact=True).click()
-    expect(page).not_to_have_url(LOGIN_URL)
-    expect_lang(page, "th")
-    if lang == "en":
-        page.get_by_role("navigation", name=th("Language"), exact=True).get_by_role(
-            "link", name="English", exact=True).click()
-    expect_lang(page, lang)
 
 
 def menu(page: Page, t, name: str) -> None:
@@ -100,8 +77,6 @@ def menu(page: Page, t, name: str) -> None:
         "link", name=t(name), exact=True).click()
 
 
-def flash(page: Page, text: str):
-    return page.get_by_role("status").filter(has_text=text)
 
 
 def h1(page: Page, name: str | re.Pattern):
@@ -111,8 +86,6 @@ def h1(page: Page, name: str | re.Pattern):
     return page.get_by_role("heading", level=1, name=name)
 
 
-def path_of(page: Page) -> str:
-    return urllib.parse.urlsplit(page.url).path
 
 
 # ---------------------------------------------------------------------------- the plan's text
@@ -414,7 +387,7 @@ def coaching_visit(coach: Page, teacher: Page, lang: str, suffix: str) -> None:
 
 
 def _school_a() -> str:
-    return next(s for s in _demo("demo.yaml")["schools"] if s["key"] == "A")["name_th"]
+    return next(s for s in demo("demo.yaml")["schools"] if s["key"] == "A")["name_th"]
 
 
 # ---------------------------------------------------------------------------- the tests
