@@ -40,8 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_database(app)
 
     from plc import mailer  # noqa: PLC0415  (as above)
+    from plc.services.live_sessions import queue_due_reminders  # noqa: PLC0415  (as above)
 
-    mailer.register(app)  # only when MAIL_SERVER is set
+    mailer.register(app, producers=[queue_due_reminders])  # only when MAIL_SERVER is set
 
     from plc.realtime import register as register_realtime  # noqa: PLC0415  (as above)
 

@@ -126,6 +126,8 @@ def _mail_settings(env) -> dict:
         # `flask mail send-pending` (cron, or the tests calling plc.mailer.send_pending).
         "PLC_MAIL_BACKGROUND": _bool_env(env, "PLC_MAIL_BACKGROUND", True),
         "PLC_MAIL_INTERVAL": _int_env(env, "PLC_MAIL_INTERVAL", 30, minimum=1),
+        # A reminder e-mail goes this many hours before a PLC session starts; 0: no reminders.
+        "PLC_SESSION_REMINDER_HOURS": _int_env(env, "PLC_SESSION_REMINDER_HOURS", 24, minimum=0),
         # Browser exports (plc/services/archive_jobs.py) are built in a background thread; 0 leaves
         # them queued for a caller of run_job (the tests).
         "PLC_EXPORT_BACKGROUND": _bool_env(env, "PLC_EXPORT_BACKGROUND", True),

@@ -5,7 +5,9 @@ nothing; ``note_queued`` marks that transaction, and once it commits the sender 
 The sender is a daemon thread (a greenlet under gunicorn's gevent worker, which patches threading),
 started by the first request of a process, so a forked worker starts its own and ``flask`` commands
 start none; it also wakes every PLC_MAIL_INTERVAL seconds for retries. ``flask mail send-pending``
-and the tests call ``send_pending`` directly (PLC_MAIL_BACKGROUND=0).
+and the tests call ``send_pending`` directly (PLC_MAIL_BACKGROUND=0). Before it sends, a round runs
+the producers given to ``register`` (the session reminders), which queue the mail that is due by the
+clock rather than by someone's action.
 
 A sender claims a row with one UPDATE (``sent_at IS NULL AND next_attempt_at <= now``, moving
 ``next_attempt_at`` a lease ahead) and sends it only when the UPDATE changed that row, so two senders
@@ -21,6 +23,7 @@ import logging
 import smtplib
 import ssl
 import threading
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -149,11 +152,27 @@ def _send_one(row_id: int, report: SendReport) -> None:
     db.session.commit()
 
 
+Producer = Callable[[datetime], object]
+
+
+def _produce(app: Flask) -> None:
+    running = sender(app)
+    for produce in running.producers if running is not None else ():
+        try:
+            produce(utcnow())
+            db.session.commit()
+        except Exception:  # one producer's failure must not keep the outbox from being sent
+            db.session.rollback()
+            log.exception("queueing the e-mail due now (%s) failed", getattr(produce, "__name__", produce))
+
+
 def send_pending(app: Flask, *, limit: int = BATCH) -> SendReport:
-    """Sends every due row (claimed one by one); returns how many were sent and how many failed."""
+    """Runs the producers, then sends every due row (claimed one by one); returns how many were sent
+    and how many failed."""
     report = SendReport()
     with app.app_context():
         try:
+            _produce(app)
             for _batch in range(1000):  # bounded: each round claims rows, which are then no longer due
                 now = utcnow()
                 due = list(db.session.scalars(
@@ -175,8 +194,9 @@ def send_pending(app: Flask, *, limit: int = BATCH) -> SendReport:
 
 
 class Sender:
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, producers: Sequence[Producer] = ()):
         self.app = app
+        self.producers = tuple(producers)
         self.background = bool(app.config.get("PLC_MAIL_BACKGROUND", True))
         self.interval = float(app.config.get("PLC_MAIL_INTERVAL", 30))
         self._wake = threading.Event()
@@ -227,12 +247,13 @@ def _discard(session: Session, *_args) -> None:
     session.info.pop(_QUEUED, None)
 
 
-def register(app: Flask) -> None:
-    """Binds Flask-Mail and the sender when MAIL_SERVER is set; otherwise e-mail stays off."""
+def register(app: Flask, producers: Sequence[Producer] = ()) -> None:
+    """Binds Flask-Mail and the sender when MAIL_SERVER is set; otherwise e-mail stays off.
+    ``producers`` are called with the time at the start of every round and queue what is due."""
     if not enabled(app):
         return
     mail.init_app(app)
-    app.extensions[EXTENSION] = Sender(app)
+    app.extensions[EXTENSION] = Sender(app, producers)
     app.before_request(lambda: app.extensions[EXTENSION].ensure_started())
     if not event.contains(Session, "after_commit", _wake_after_commit):
         event.listen(Session, "after_commit", _wake_after_commit)

@@ -57,6 +57,7 @@ class EmailPreferencesForm(FlaskForm):
 
     invitation = BooleanField(KIND_LABELS["invitation"])
     session_scheduled = BooleanField(KIND_LABELS["session_scheduled"])
+    session_reminder = BooleanField(KIND_LABELS["session_reminder"])
     visit_planned = BooleanField(KIND_LABELS["visit_planned"])
     session_summary = BooleanField(KIND_LABELS["session_summary"])
 

@@ -45,6 +45,9 @@ class LiveSession(db.Model):
     summary_decisions: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     summary_html: Mapped[str | None] = mapped_column(Text)
     summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the e-mail reminders were queued (plc/services/live_sessions.queue_due_reminders); set when
+    # the session is scheduled if it starts sooner than the reminder lead: its scheduling e-mail tells.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     circle = relationship("Circle")

@@ -12,7 +12,7 @@ from plc.extensions import db
 from plc.models._types import UTCDateTime, utcnow
 
 # The notifications that can also come by e-mail (the in-app kinds, plus the invitation link).
-EMAIL_KINDS = ("invitation", "session_scheduled", "visit_planned", "session_summary")
+EMAIL_KINDS = ("invitation", "session_scheduled", "session_reminder", "visit_planned", "session_summary")
 
 
 class EmailMessage(db.Model):

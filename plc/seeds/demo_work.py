@@ -406,8 +406,10 @@ def _upcoming_session(item: dict, circle: Circle, host: User, title: str, refs: 
     if session is not None:
         if session.starts_at <= now:
             session.starts_at = starts_at
+        session.reminded_at = session.reminded_at or now
         return
     session = _schedule(item, circle, host, title, starts_at, refs)
+    session.reminded_at = now  # the demo's fictional people get no e-mail reminder either
     scheduled_at = min(_when(item["scheduled_at"]), now) if item.get("scheduled_at") else now
     session.created_at = scheduled_at
     for note in _notifications(f"/live/{session.id}", "session_scheduled"):

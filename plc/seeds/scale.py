@@ -1083,6 +1083,7 @@ class _Generator:
                    created_at=starts_at - timedelta(days=rng.randint(3, 10)))
         if not held:
             row["created_at"] = min(row["created_at"], _at(self.today, 8))
+            row["reminded_at"] = row["created_at"]  # generated people get no e-mail reminder
             out.add("live_session", **row)
             return
         circle.meetings += 1

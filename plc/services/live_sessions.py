@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -98,6 +99,8 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
     session = LiveSession(circle=circle, cycle=cycle, phase=cycle.current_phase if cycle else None,
                           host_id=actor.id, title=fit(LiveSession.title, data.title), agenda=clean_text(data.agenda),
                           mode=data.mode, starts_at=data.starts_at.astimezone(UTC), duration_minutes=duration)
+    if session.starts_at <= utcnow() + reminder_lead():  # sooner than a reminder would come: this e-mail tells
+        session.reminded_at = utcnow()
     db.session.add(session)
     db.session.flush()
     for guest in guests:
@@ -113,6 +116,33 @@ def schedule(actor: User, circle: Circle, data: SessionInput) -> LiveSession:
 def invitees(session: LiveSession) -> set[int]:
     members = {m.user_id for m in session.circle.current_members()}
     return members | {g.user_id for g in session.guests} | {session.host_id}
+
+
+def reminder_lead() -> timedelta:
+    return timedelta(hours=current_app.config["PLC_SESSION_REMINDER_HOURS"])
+
+
+def queue_due_reminders(now: datetime | None = None) -> int:
+    """Queues the e-mail reminder of each scheduled session that starts within the reminder lead, to
+    whoever is invited then, once: a session is claimed by one UPDATE of its ``reminded_at``, so two
+    senders (two processes) never remind twice. Run by the e-mail sender before it sends; returns how
+    many messages it queued (flushed: the caller commits)."""
+    lead = reminder_lead()
+    if not lead or not mail.mail_enabled():
+        return 0
+    now = now or utcnow()
+    due = db.session.scalars(select(LiveSession.id).where(
+        LiveSession.state == SessionState.SCHEDULED, LiveSession.reminded_at.is_(None),
+        LiveSession.starts_at > now, LiveSession.starts_at <= now + lead).order_by(LiveSession.starts_at)).all()
+    queued = 0
+    for session_id in due:
+        claimed = db.session.execute(
+            update(LiveSession).where(LiveSession.id == session_id, LiveSession.reminded_at.is_(None))
+            .values(reminded_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount == 1:
+            session = db.session.get(LiveSession, session_id)
+            queued += len(mail.queue_session_reminder(session, invitees(session)))
+    return queued
 
 
 def sessions_query(user, *, circle_id: int | None = None, upcoming: bool = False) -> Select:

@@ -29,6 +29,7 @@ from plc.services.notifications import notification_text
 KIND_LABELS = {
     "invitation": _l("Invitations to the platform (the link to set a password)"),
     "session_scheduled": _l("New PLC sessions of my circles"),
+    "session_reminder": _l("Reminders before my PLC sessions start"),
     "visit_planned": _l("Coaching visits planned to my classroom"),
     "session_summary": _l("Summaries of the sessions I attend"),
 }
@@ -132,7 +133,7 @@ def _queue(user: User, kind: str, draft) -> EmailMessage:
     return row
 
 
-# ---------------------------------------------------------------------------- the four kinds
+# ---------------------------------------------------------------------------- the five kinds
 
 
 def queue_invitation(actor: User | None, user: User, token: str) -> list[EmailMessage]:
@@ -166,6 +167,26 @@ def queue_session_scheduled(session, user_ids: Iterable[int], host: User) -> lis
             return _Draft(notification_text("session_scheduled", {"title": session.title}), lines, _("Open the session"),
                           f"/live/{session.id}")
         rows.append(_queue(person, "session_scheduled", draft))
+    return rows
+
+
+def queue_session_reminder(session, user_ids: Iterable[int]) -> list[EmailMessage]:
+    if not mail_enabled():
+        return []
+    rows = []
+    for person in _recipients("session_reminder", user_ids):
+        def draft(locale: str, person=person) -> _Draft:
+            lines = [_("The PLC session of the circle %(circle)s starts on %(when)s (Bangkok time) and lasts "
+                       "%(minutes)d minutes.", circle=session.circle.name, when=_when(session.starts_at, person, locale),
+                       minutes=session.duration_minutes),
+                     _("It is online: join it from the link below when it starts.") if session.mode == "online"
+                     else _("It meets in person, not online.")]
+            if session.agenda:
+                lines.append(_("Agenda:") + "\n" + session.agenda)
+            return _Draft(_("Reminder: %(title)s, %(when)s", title=session.title,
+                              when=_when(session.starts_at, person, locale)), lines, _("Open the session"),
+                          f"/live/{session.id}")
+        rows.append(_queue(person, "session_reminder", draft))
     return rows
 
 

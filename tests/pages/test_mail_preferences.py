@@ -111,7 +111,7 @@ class TestWithMail:
     def test_turning_a_kind_off_on_the_profile_stops_that_email(self, app, login_as, world, in_db, inbox):
         client = login_as("teacher")
         response = post_form(client, "/profile/email", {"invitation": "y", "session_scheduled": "y",
-                                                         "session_summary": "y"})  # visit_planned unticked
+                                                         "session_reminder": "y", "session_summary": "y"})  # visit_planned unticked
         assert response.status_code == 302 and response.location.endswith("/profile#email-h")
         assert preferences_of(in_db, world.teacher) == {**dict.fromkeys(EMAIL_KINDS, True), "visit_planned": False}
         html = text_of(client, "/profile")

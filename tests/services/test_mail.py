@@ -1,5 +1,5 @@
 """Notifications by e-mail, sent to a real SMTP server (aiosmtpd on 127.0.0.1): invitations, planned
-visits, scheduled sessions and meeting summaries are queued in the notification's transaction,
+visits, scheduled sessions, session reminders and meeting summaries are queued in the notification's transaction,
 worded in the recipient's language, sent after the commit by ``send_pending`` (or the background
 sender), retried after a failure and never sent twice."""
 
@@ -61,11 +61,12 @@ def set_locale(in_db, world_user, locale: str) -> None:
         session.get(User, world_user.id).locale = locale
 
 
-def schedule(in_db, world, circle_id: int, guests: list) -> int:
+def schedule(in_db, world, circle_id: int, guests: list, *, starts_in: timedelta = timedelta(minutes=-5),
+             mode: str = "online", agenda: str | None = None) -> int:
     with in_db() as session:
         teacher = session.get(User, world.teacher.id)
         live = live_sessions.schedule(teacher, session.get(Circle, circle_id), SessionInput(
-            title=TITLE, starts_at=utcnow() - timedelta(minutes=5), duration_minutes=60,
+            title=TITLE, starts_at=utcnow() + starts_in, duration_minutes=60, mode=mode, agenda=agenda,
             guest_ids=[g.id for g in guests]))
         session.flush()
         return live.id
@@ -80,6 +81,27 @@ def plan_visit(in_db, world) -> int:
         return visit.id
 
 
+def recipients(inbox) -> list[str]:
+    return sorted(address for message in inbox.received for address in message.rcpt_tos)
+
+
+def sent_by_two_senders(app) -> int:
+    """Two senders (threads) start at the same moment; how many messages they sent between them."""
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def send() -> None:
+        barrier.wait(5)
+        reports.append(mailer.send_pending(app))
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(30)
+    return sum(report.sent for report in reports)
+
+
 def rows(in_db) -> list[EmailMessage]:
     with in_db() as session:
         found = list(session.scalars(select(EmailMessage).order_by(EmailMessage.id)))
@@ -87,7 +109,7 @@ def rows(in_db) -> list[EmailMessage]:
         return found
 
 
-# ---------------------------------------------------------------------------- the four kinds
+# ---------------------------------------------------------------------------- the five kinds
 
 
 def test_a_scheduled_session_is_emailed_to_each_guest_who_wants_it_in_their_language(app, in_db, world, inbox):
@@ -180,6 +202,89 @@ def test_an_invitation_emails_the_link_to_set_a_password(app, client, in_db, wor
     assert mailer.send_pending(app).sent == 0
 
 
+def time_passes(in_db, session_id: int, *, starts_in: timedelta) -> None:
+    """The clock moves on: the session now starts ``starts_in`` from now (its scheduling as long ago)."""
+    with in_db() as session:
+        live = session.get(LiveSession, session_id)
+        moved = utcnow() + starts_in - live.starts_at
+        live.starts_at += moved
+        live.created_at += moved
+
+
+def test_a_reminder_goes_once_the_day_before_to_whoever_is_invited_then(app, in_db, world, inbox):
+    work = build_plc_work(in_db, world)
+    choose(in_db, world.director, session_reminder=False)  # still told of the session itself
+    set_locale(in_db, world.teacher2, "en")
+    session_id = schedule(in_db, world, work["circle_id"], [world.coach, world.teacher2, world.director],
+                          starts_in=timedelta(hours=30), mode="onsite", agenda="1. ทบทวนผลการสอน")
+    assert mailer.send_pending(app).sent == 3  # the scheduling, to the three guests; no reminder yet
+    inbox.reset()
+    time_passes(in_db, session_id, starts_in=timedelta(hours=25))
+    assert mailer.send_pending(app).sent == 0  # a day and an hour ahead: not yet
+
+    time_passes(in_db, session_id, starts_in=timedelta(hours=23, minutes=59))
+    report = mailer.send_pending(app)
+
+    assert (report.sent, report.failed) == (3, 0)  # the coach, teacher2 and the host; the director said no
+    assert recipients(inbox) == sorted([world.coach.email, world.teacher2.email, world.teacher.email])
+    [thai] = inbox.to(world.coach.email)
+    assert re.fullmatch(rf"เตือนความจำ: {TITLE}, \d+ \S+ 25\d\d \d\d:\d\d น\.", thai.subject)
+    assert "การประชุม PLC ของวง วงคณิตศาสตร์ ป.4 เริ่ม" in thai.text
+    assert "(เวลากรุงเทพฯ) ใช้เวลา 60 นาที" in thai.text
+    assert "ประชุมแบบพบหน้า ไม่ใช่ออนไลน์" in thai.text
+    assert "วาระการประชุม:\n1. ทบทวนผลการสอน" in thai.text
+    assert f"{BASE}/live/{session_id}" in thai.text
+    [english] = inbox.to(world.teacher2.email)
+    assert english.subject.startswith(f"Reminder: {TITLE}, ")
+    assert "It meets in person, not online." in english.text
+    with in_db() as session:
+        assert session.get(LiveSession, session_id).reminded_at is not None
+
+    time_passes(in_db, session_id, starts_in=timedelta(hours=2))
+    assert mailer.send_pending(app).sent == 0  # once only
+    assert len(inbox.received) == 3
+
+
+def test_no_reminder_for_a_session_scheduled_inside_the_day_started_or_with_reminders_off(app, in_db, world, inbox):
+    work = build_plc_work(in_db, world)
+    soon = schedule(in_db, world, work["circle_id"], [world.coach], starts_in=timedelta(hours=3))
+    assert mailer.send_pending(app).sent == 1  # its scheduling e-mail is the reminder
+    with in_db() as session:
+        assert session.get(LiveSession, soon).reminded_at is not None
+
+    started = schedule(in_db, world, work["circle_id"], [world.coach], starts_in=timedelta(hours=30))
+    time_passes(in_db, started, starts_in=timedelta(hours=20))
+    with in_db() as session:
+        live_sessions.start(session.get(User, world.teacher.id), session.get(LiveSession, started))
+    later = schedule(in_db, world, work["circle_id"], [world.coach], starts_in=timedelta(hours=30))
+    time_passes(in_db, later, starts_in=timedelta(hours=20))
+    app.config["PLC_SESSION_REMINDER_HOURS"] = 0
+    try:
+        assert mailer.send_pending(app).sent == 2  # the two schedulings only
+    finally:
+        app.config["PLC_SESSION_REMINDER_HOURS"] = 24
+    assert all(m.subject.startswith("การประชุม PLC ใหม่") for m in inbox.received)
+    assert mailer.send_pending(app).sent == 2  # reminders back on: the one still scheduled, to the coach and the host
+    assert sorted(r for m in inbox.received[-2:] for r in m.rcpt_tos) == sorted([world.coach.email, world.teacher.email])
+    assert all(m.subject.startswith("เตือนความจำ") for m in inbox.received[-2:])
+
+
+def test_two_senders_remind_once(app, in_db, world, inbox):
+    work = build_plc_work(in_db, world)
+    session_id = schedule(in_db, world, work["circle_id"], [world.coach, world.teacher2], starts_in=timedelta(hours=30))
+    mailer.send_pending(app)
+    inbox.reset()
+    time_passes(in_db, session_id, starts_in=timedelta(hours=10))
+    with app.app_context():
+        now = utcnow()
+        assert live_sessions.queue_due_reminders(now) == 3
+        assert live_sessions.queue_due_reminders(now) == 0  # claimed: the second sender finds nothing due
+        db.session.rollback()
+
+    assert sent_by_two_senders(app) == 3
+    assert recipients(inbox) == sorted([world.coach.email, world.teacher2.email, world.teacher.email])
+
+
 # ---------------------------------------------------------------------------- transactions, failures, two senders
 
 
@@ -258,15 +363,9 @@ def test_two_senders_never_send_the_same_row(app, in_db, world, inbox):
         db.session.commit()
 
     inbox.delay = 0.2  # each message takes a while, so the two senders overlap
-    reports = []
-    senders = [threading.Thread(target=lambda: reports.append(mailer.send_pending(app))) for _ in range(2)]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join(30)
-    assert sum(report.sent for report in reports) == 4
-    assert sorted(rcpt for m in inbox.received for rcpt in m.rcpt_tos) == sorted(
-        [world.coach.email, world.teacher2.email, world.director.email, world.supervisor.email])
+    assert sent_by_two_senders(app) == 4
+    assert recipients(inbox) == sorted([world.coach.email, world.teacher2.email, world.director.email,
+                                        world.supervisor.email])
 
 
 def test_the_command_sends_what_is_due(app, in_db, world, inbox):

@@ -272,6 +272,7 @@ def check_consistency(today: date, first_day: date, *, varied: bool) -> None:
     some(modes == {"online", "onsite"})
     some(any(s.state == "scheduled" and s.starts_at.date() > today for s in sessions.values()))
     assert all(s.state == "scheduled" or s.started_at.date() < today for s in sessions.values())
+    assert all(s.reminded_at is not None for s in sessions.values() if s.state == "scheduled")  # no e-mail to them
     meetings = list(db.session.scalars(select(CircleMeeting)))
     held = {(m.circle_id, m.title, m.held_on) for m in meetings}
     for s in sessions.values():

@@ -343,13 +343,15 @@ def test_demo_work_is_added_once_and_keeps_a_session_upcoming(app):
         upcoming = db.session.scalar(select(LiveSession).where(LiveSession.state == "scheduled"))
         assert upcoming.starts_at > datetime.now(UTC)
         assert to_local(upcoming.starts_at).time() == time(13, 30)
+        assert upcoming.reminded_at is not None  # its fictional invitees get no e-mail reminder
         upcoming.starts_at = datetime.now(UTC) - timedelta(days=3)
+        upcoming.reminded_at = None
         db.session.commit()
         seed_demo()
         db.session.commit()
         assert _rows_per_table(db.session) == rows
         moved = db.session.get(LiveSession, upcoming.id)
-        assert moved.state == "scheduled" and moved.starts_at > datetime.now(UTC)
+        assert moved.state == "scheduled" and moved.starts_at > datetime.now(UTC) and moved.reminded_at is not None
 
 
 def test_demo_work_covers_plans_reflections_coaching_and_sessions(app):

@@ -17,6 +17,8 @@ class EmailKindsSchema(Schema):
 
     invitation = fields.Boolean(metadata={"description": "the link to set a password when someone invites you"})
     session_scheduled = fields.Boolean(metadata={"description": "a new PLC session of your circle (or one you are a guest of)"})
+    session_reminder = fields.Boolean(metadata={
+        "description": "a reminder before a session you are invited to starts (PLC_SESSION_REMINDER_HOURS, 24 by default)"})
     visit_planned = fields.Boolean(metadata={"description": "a coaching visit planned to your classroom"})
     session_summary = fields.Boolean(metadata={"description": "the summary of a session you were invited to"})
 
