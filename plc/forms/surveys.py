@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField, ValidationError
+from wtforms.fields.choices import SelectChoice
 
 from plc.forms._fields import ChoiceField, DayField, input_required, max_length, optional, required
 from plc.labels import SURVEY_ITEM_KIND_LABELS
@@ -45,7 +46,8 @@ class SectionForm(FlaskForm):
 
 class ItemForm(FlaskForm):
     section_id = HiddenField()
-    kind = ChoiceField(_l("Kind of question"), choices=list(SURVEY_ITEM_KIND_LABELS.items()), default="scale")
+    kind = ChoiceField(_l("Kind of question"), choices=[SelectChoice(k, v) for k, v in SURVEY_ITEM_KIND_LABELS.items()],
+                       default="scale")
     prompt = TextAreaField(_l("Question"), validators=[required(_l("Write the question.")),
                                                        max_length(SurveyItem.prompt)], render_kw={"rows": 2})
     required = BooleanField(_l("An answer is required"), default=True)
