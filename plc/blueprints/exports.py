@@ -26,6 +26,7 @@ from sqlalchemy import select
 from plc import audit, authz
 from plc.extensions import db, limiter
 from plc.models import Network, School
+from plc.models.archive_jobs import INTERRUPTED
 from plc.services import archive_jobs
 
 bp = Blueprint("exports", __name__)
@@ -54,12 +55,29 @@ def _status_label(job) -> str:
             "failed": _("Failed")}.get(job.status, job.status)
 
 
+def _failure(job) -> tuple[str | None, str | None]:
+    """Why the job failed, in the reader's language, and the technical detail kept with it."""
+    if job.status != "failed":
+        return None, None
+    if job.error == INTERRUPTED:
+        return _("The export was interrupted (the server stopped while preparing it). Ask for it again."), None
+    return _("The export could not be prepared. Ask for it again; if it fails again, tell the platform's "
+             "administrator what is written below."), job.error
+
+
 def _status(job) -> dict:
     ready = archive_jobs.file_of(job) is not None
+    error, detail = _failure(job)
     return {"id": job.id, "status": job.status, "status_label": _status_label(job), "done": job.progress_done,
             "total": job.progress_total, "percent": job.percent, "active": job.is_active,
             "download_url": url_for("exports.download", job_id=job.id) if ready else None,
-            "error": job.error if job.status == "failed" else None}
+            "error": error, "error_detail": detail}
+
+
+def _settle() -> None:
+    """Old archives deleted and dead jobs failed before a page or a poll shows them."""
+    if archive_jobs.clean_up():
+        db.session.commit()
 
 
 def _choices(user) -> list[tuple[str, object]]:
@@ -90,6 +108,7 @@ def _scope_rows(jobs) -> dict[tuple[str, int], object]:
 def index():
     if not authz.can_request_export(current_user):
         authz.deny_forbidden(current_user, "export.view")
+    _settle()
     jobs = archive_jobs.jobs_of(current_user)
     chosen = request.args.get("scope", "")
     return render_template("exports/index.html", jobs=jobs, statuses={job.id: _status(job) for job in jobs},
@@ -116,6 +135,8 @@ def create():
 @login_required
 def status(job_id: int):
     job = authz.access_export_job(current_user, job_id, "export.status")
+    if job.is_active:
+        _settle()
     response = jsonify(_status(job))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ from plc.models._types import UTCDateTime, utcnow
 EXPORT_SCOPES = ("platform", "network", "school")
 EXPORT_STATUSES = ("queued", "running", "done", "failed")
 ACTIVE_STATUSES = ("queued", "running")
+INTERRUPTED = "interrupted"  # the error of a job whose process died before it finished
 
 
 class ExportJob(db.Model):
@@ -33,6 +34,8 @@ class ExportJob(db.Model):
     size: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The builder's last sign of life (each progress write): a job silent for long has lost its process.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     requested_by = relationship("User", lazy="joined")

@@ -7,33 +7,36 @@ show it while the archive is read in another. ``start`` runs it in a daemon thre
 gunicorn's gevent worker, which patches threading), like plc/mailer.py's sender; with
 PLC_EXPORT_BACKGROUND=0 (the tests) nothing is started and the caller runs ``run_job`` itself.
 
-Finished archives are deleted after ``KEEP_FOR`` (checked whenever someone asks for a new one); a
-job left queued or running for ``STALE_AFTER`` (its process died) is marked failed then too."""
+Finished archives are deleted after ``KEEP_FOR``, and a job that has shown no sign of life (a
+progress write, at least every ``HEARTBEAT``) for ``STALE_AFTER`` is marked failed, its process having
+died: checked whenever someone opens the exports page or asks for a new one."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from plc import archive
 from plc.errors import ServiceError
 from plc.extensions import db
 from plc.models import Network
 from plc.models._types import utcnow
-from plc.models.archive_jobs import ACTIVE_STATUSES, ExportJob
+from plc.models.archive_jobs import ACTIVE_STATUSES, INTERRUPTED, ExportJob
 
 log = logging.getLogger(__name__)
 
 KEEP_FOR = timedelta(hours=24)
-STALE_AFTER = timedelta(hours=6)
-PROGRESS_STEP = 0.05  # progress is written every 5 % of the rows
+STALE_AFTER = timedelta(minutes=15)
+HEARTBEAT = 30  # seconds: progress is written every 5 % of the rows, and at least this often
+PROGRESS_STEP = 0.05
 
 
 def export_dir(app: Flask | None = None) -> Path:
@@ -55,19 +58,22 @@ def jobs_of(user, limit: int = 20) -> list[ExportJob]:
 
 
 def clean_up(now=None) -> int:
-    """Delete the archives finished more than KEEP_FOR ago; fail the jobs that never finished."""
+    """Delete the archives finished more than KEEP_FOR ago; fail the jobs that will never finish.
+    Returns how many jobs it changed (flushed: the caller commits)."""
     now = now or utcnow()
-    removed = 0
+    changed = 0
     for job in db.session.scalars(select(ExportJob).where(ExportJob.stored_name.is_not(None),
                                                           ExportJob.finished_at < now - KEEP_FOR)):
         (export_dir() / job.stored_name).unlink(missing_ok=True)
         job.stored_name = None
-        removed += 1
+        changed += 1
+    last_sign = func.coalesce(ExportJob.updated_at, ExportJob.created_at)
     for job in db.session.scalars(select(ExportJob).where(ExportJob.status.in_(ACTIVE_STATUSES),
-                                                          ExportJob.created_at < now - STALE_AFTER)):
-        job.status, job.error, job.finished_at = "failed", "The export was interrupted.", now
+                                                          last_sign < now - STALE_AFTER)):
+        job.status, job.error, job.finished_at = "failed", INTERRUPTED, now
+        changed += 1
     db.session.flush()
-    return removed
+    return changed
 
 
 def request_export(actor, scope_kind: str, scope_id: int | None) -> ExportJob:
@@ -103,6 +109,7 @@ class _Progress:
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.done = self.total = self.written = 0
+        self.written_at = time.monotonic()
 
     def __call__(self, _label: str, total: int):
         self.total, self.done, self.written = total, 0, 0
@@ -118,15 +125,16 @@ class _Progress:
 
     def update(self, n: int) -> None:
         self.done += n
-        if self.done - self.written >= max(1, int(self.total * PROGRESS_STEP)):
+        if (self.done - self.written >= max(1, int(self.total * PROGRESS_STEP))
+                or time.monotonic() - self.written_at >= HEARTBEAT):
             self._write()
 
     def _write(self) -> None:
         try:
             with db.engine.begin() as connection:
                 connection.execute(update(ExportJob).where(ExportJob.id == self.job_id)
-                                   .values(progress_done=self.done, progress_total=self.total))
-            self.written = self.done
+                                   .values(progress_done=self.done, progress_total=self.total, updated_at=utcnow()))
+            self.written, self.written_at = self.done, time.monotonic()
         except Exception:  # progress is a courtesy: a busy database must not fail the export
             log.warning("could not write the progress of export %s", self.job_id, exc_info=True)
 
@@ -149,7 +157,7 @@ def run_job(app: Flask, job_id: int) -> None:
             job = db.session.get(ExportJob, job_id)
             if job is None or job.status != "queued":
                 return
-            job.status = "running"
+            job.status, job.updated_at = "running", utcnow()
             db.session.commit()
             scope = _scope_of(job)
             folder = export_dir(app)

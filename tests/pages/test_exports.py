@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from plc.extensions import db, limiter
 from plc.models import AuditEvent
+from plc.models._types import utcnow
 from plc.models.archive_jobs import ExportJob
 from plc.services import archive_jobs
 from tests.conftest import login, post_form, text_of
@@ -179,9 +181,67 @@ def test_failure_is_kept_and_shown(sync_exports, world, in_db, monkeypatch):
     monkeypatch.setattr(archive_jobs.archive, "export_archive", broken)
     archive_jobs.run_job(app, job_id)
     status = client.get(f"/exports/{job_id}/status").get_json()
-    assert status["status"] == "failed" and "missing" in status["error"]
+    assert status["status"] == "failed" and status["error"].startswith("เตรียมไฟล์ส่งออกไม่สำเร็จ")
+    assert "missing" in status["error_detail"]
     assert client.get(f"/exports/{job_id}/download").status_code == 404
-    assert "missing" in text_of(client, PAGE)
+    page = text_of(client, PAGE)
+    assert "เตรียมไฟล์ส่งออกไม่สำเร็จ" in page and "1 attachment file(s) are missing" in page
+
+
+def test_a_job_whose_process_died_is_failed_and_another_can_be_asked_for(sync_exports, world, in_db):
+    app = sync_exports
+    client = _as(app, "director")
+    scope = f"school:{world.school_a.id}"
+    assert _request(client, scope).status_code == 302
+    [job_id] = _job_ids(in_db, world.director.id)
+    with in_db() as session:  # it started, wrote its progress, then its process was killed
+        job = session.get(ExportJob, job_id)
+        job.status, job.progress_done, job.progress_total = "running", 40, 100
+        job.updated_at = job.created_at = utcnow() - archive_jobs.STALE_AFTER + timedelta(minutes=1)
+    assert client.get(f"/exports/{job_id}/status").get_json()["active"]  # still within the quarter hour
+    assert _request(client, scope).status_code == 409
+
+    with in_db() as session:
+        session.get(ExportJob, job_id).updated_at -= timedelta(minutes=2)
+    status = client.get(f"/exports/{job_id}/status").get_json()  # the page's poll finds it dead
+    assert status["status"] == "failed" and not status["active"] and status["error_detail"] is None
+    assert status["error"].startswith("การส่งออกถูกขัดจังหวะ")
+    assert "การส่งออกถูกขัดจังหวะ" in text_of(client, PAGE)
+    assert _request(client, scope).status_code == 302  # may ask again at once
+    second = _job_ids(in_db, world.director.id)[-1]
+    archive_jobs.run_job(app, second)
+    with in_db() as session:
+        job = session.get(ExportJob, second)
+        assert job.status == "done" and job.updated_at >= job.created_at
+
+
+def test_a_long_export_keeps_showing_signs_of_life(sync_exports, world, in_db, monkeypatch):
+    app = sync_exports
+    client = _as(app, "director")
+    assert _request(client, f"school:{world.school_a.id}").status_code == 302
+    [job_id] = _job_ids(in_db, world.director.id)
+    calls = {"update": 0, "write": 0}
+    real_update, real_write = archive_jobs._Progress.update, archive_jobs._Progress._write
+
+    def update(self, n):
+        calls["update"] += 1
+        real_update(self, n)
+
+    def write(self):
+        calls["write"] += 1
+        real_write(self)
+
+    monkeypatch.setattr(archive_jobs._Progress, "update", update)
+    monkeypatch.setattr(archive_jobs._Progress, "_write", write)
+    monkeypatch.setattr(archive_jobs, "PROGRESS_STEP", 1.0)  # no 5 % steps: the start, 100 % and the end
+    archive_jobs.run_job(app, job_id)
+    assert calls["update"] > 5 and calls["write"] == 3
+
+    calls.update(update=0, write=0)
+    monkeypatch.setattr(archive_jobs, "HEARTBEAT", 0)  # every step comes "30 seconds" after the last write
+    assert _request(client, f"school:{world.school_a.id}").status_code == 302
+    archive_jobs.run_job(app, _job_ids(in_db, world.director.id)[-1])
+    assert calls["write"] == calls["update"] + 2  # a sign of life at every step
 
 
 def test_links_and_english_page(sync_exports, world):
