@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import tempfile
+import time as clock
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -473,13 +474,16 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
                 for table in tables:
                     rows = rows_of[table.name] if rows_of is not None else _read_rows(connection, table)
                     buffer = io.BytesIO()
-                    for row in rows:
-                        buffer.write(_line(row))
+                    for start in range(0, len(rows), _BATCH):
+                        chunk = rows[start:start + _BATCH]
+                        for row in chunk:
+                            buffer.write(_line(row))
+                        advance(len(chunk))
+                        clock.sleep(0)  # under gevent, lets the worker's other requests run between batches
                     data = buffer.getvalue()
                     _write_entry(archive, f"tables/{table.name}.jsonl", data)
                     manifest_tables[table.name] = {"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
                                                    "columns": [column.name for column in table.columns]}
-                    advance(len(rows))
                 for row in attachment_rows:
                     source = upload_dir / row["stored_name"]
                     info = zipfile.ZipInfo(f"files/{row['stored_name']}", date_time=_ZIP_TIME)
@@ -489,6 +493,7 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
                     manifest_files[row["stored_name"]] = {"sha256": _sha256_file(source),
                                                           "size": source.stat().st_size}
                     advance(1)
+                    clock.sleep(0)
                 manifest = {
                     "format": FORMAT,
                     "format_version": FORMAT_VERSION,

@@ -357,6 +357,33 @@ def test_the_cli_commands(demo, tmp_path):
         assert unknown.exit_code == 1 and "There is no network with the key 'NOPE'" in unknown.output
 
 
+def test_progress_comes_in_batches_of_rows(demo, tmp_path, monkeypatch):
+    """A big table is reported (and, under gevent, yields to the worker's other requests) batch by
+    batch, not in one piece at its end."""
+    steps: list[tuple[str, int, int]] = []
+
+    class Recorder:
+        def __call__(self, label, total):
+            self.label, self.total = label, total
+            return self
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_exc):
+            return False
+
+        def update(self, n):
+            steps.append((self.label, n, self.total))
+
+    monkeypatch.setattr(archive, "_BATCH", 7)
+    with demo["app"].app_context():
+        archive.export_archive(tmp_path / "batched.zip", progress=Recorder())
+    exported = [n for label, n, _total in steps if label == "Exporting"]
+    assert exported and sum(exported) == steps[0][2]
+    assert max(exported) <= 7 and exported.count(7) > 3
+
+
 # ---------------------------------------------------------------------------- a generated programme
 
 
