@@ -72,6 +72,13 @@ GLOBAL_TABLES = frozenset({"region", "province", "area_office", "area_office_pro
 # Soft links (no foreign key in the schema) that a scoped archive must keep consistent.
 SOFT_LINKS = {("lesson_plan", "forked_from_id"): "lesson_plan_revision"}
 
+# A person from outside a school's or network's scope whom one of its rows names (a comment, a guest,
+# a visit) keeps only what the scope's own pages show of them; every other column of theirs is emptied
+# and the address, which must be there and be unique, is a placeholder that can receive nothing.
+OUTSIDER_KEPT = frozenset({"id", "name_th", "name_en", "title_th", "locale", "thai_digits", "created_at",
+                           "disabled_at"})
+OUTSIDER_DOMAIN = "outside-scope.invalid"
+CREDENTIAL_COLUMNS = frozenset({"password_hash"})
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: two exports of the same data are the same bytes
 _BATCH = 1000
@@ -181,8 +188,11 @@ def _sort_key(pk: list[str]):
 
 def _read_rows(connection: Connection, table: Table) -> list[dict]:
     kinds = {column.name: _kind_of(column) for column in table.columns}
-    rows = [{name: _encode(kinds[name], value) for name, value in row._mapping.items()}
-            for row in connection.execute(select(table))]
+    rows = []
+    for number, row in enumerate(connection.execute(select(table)), start=1):
+        rows.append({name: _encode(kinds[name], value) for name, value in row._mapping.items()})
+        if number % _BATCH == 0:
+            clock.sleep(0)  # as in export_archive: a big table does not hold a gevent worker
     rows.sort(key=_sort_key(_pk_names(table)))
     return rows
 
@@ -219,7 +229,7 @@ class _ScopeSelector:
        emptied (counted in the manifest as ``links_cut``), a row whose required link points outside is
        left out (it is another school's or network's).
     4. People: everyone with a membership in the scope (those memberships only), and everyone a selected
-       row names (their account row only). Tables that only belong to people (notifications, coaching
+       row names (their account row only, reduced to their name: ``OUTSIDER_KEPT``). Tables that only belong to people (notifications, coaching
        syntheses, preferences) keep the rows of the scope's members. Audit events go with their target.
     5. Search documents go with the record they index.
     """
@@ -350,6 +360,9 @@ class _ScopeSelector:
                 row = self.rows[name][key]
                 named |= {row[column] for column in user_columns if row[column] is not None}
         self.selected["user"] = named & set(self.rows["user"])
+        for user_id in self.selected["user"] - members:
+            self.rows["user"][user_id] = _outsider(self.rows["user"][user_id])
+        self.outsiders = len(self.selected["user"] - members)
 
     def _user_tables(self) -> None:
         target_tables = _class_table_names()
@@ -393,6 +406,16 @@ class _ScopeSelector:
                 if row["kind"] in self.tables and row["object_id"] in self.selected[row["kind"]]}
 
 
+def _outsider(row: dict) -> dict:
+    reduced = {name: (value if name in OUTSIDER_KEPT else None) for name, value in row.items()}
+    reduced["email"] = f"person-{row['id']}@{OUTSIDER_DOMAIN}"
+    return reduced
+
+
+def _without_credentials(row: dict) -> dict:
+    return {name: (None if name in CREDENTIAL_COLUMNS else value) for name, value in row.items()}
+
+
 # ---------------------------------------------------------------------------- export
 
 
@@ -424,11 +447,14 @@ def _write_entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def export_archive(path, *, scope: tuple[str, object] | None = None, progress: Progress | None = None) -> dict:
+def export_archive(path, *, scope: tuple[str, object] | None = None, progress: Progress | None = None,
+                   credentials: bool = True) -> dict:
     """Write the archive to ``path`` and return its manifest.
 
     ``scope``: None (the whole platform), ``("school", id)`` or ``("network", key)``. ``progress(label,
     total)`` is a context manager whose value has ``update(n)`` (``click.progressbar`` is one).
+    ``credentials=False`` leaves the password hashes out (the browser exports): after an import those
+    people set a password again, from an invitation.
     """
     path = Path(path)
     db.session.rollback()  # read what is committed, in a transaction of our own
@@ -436,6 +462,7 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
         revision = database_revision(connection)
         tables = archived_tables(connection)
         links_cut: dict[str, int] = {}
+        outsiders = 0
         if scope is None:
             described = {"kind": "platform"}
             rows_of = None
@@ -447,6 +474,7 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
             rows_of = selector.select()
             described = selector.described
             links_cut = selector.links_cut
+            outsiders = selector.outsiders
 
         counts = {table.name: (len(rows_of[table.name]) if rows_of is not None else
                                connection.scalar(select(func.count()).select_from(table)))
@@ -473,6 +501,8 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
                     _phase(progress, "Exporting", sum(counts.values()) + len(attachment_rows)) as advance:
                 for table in tables:
                     rows = rows_of[table.name] if rows_of is not None else _read_rows(connection, table)
+                    if table.name == "user" and not credentials:
+                        rows = [_without_credentials(row) for row in rows]
                     buffer = io.BytesIO()
                     for start in range(0, len(rows), _BATCH):
                         chunk = rows[start:start + _BATCH]
@@ -504,6 +534,13 @@ def export_archive(path, *, scope: tuple[str, object] | None = None, progress: P
                     "ids": "kept: every primary key is the source's, so every link holds as it was",
                     "excluded_tables": sorted(EXCLUDED_TABLES - {"alembic_version"}),
                     "links_cut": dict(sorted(links_cut.items())),
+                    "people": {
+                        "credentials": "kept" if credentials else "left out: everyone sets a password again",
+                        "outside_scope": outsiders,
+                        "outside_scope_kept": sorted(OUTSIDER_KEPT),
+                        "note": "People outside the scope whom its rows name keep only their name; their "
+                                f"address is a placeholder at {OUTSIDER_DOMAIN}.",
+                    },
                     "varies_between_exports": {
                         "manifest": ["created_at", "source_dialect"],
                         "tables": {},

@@ -1,4 +1,5 @@
-"""`flask seed reference`, `flask seed demo`, `flask seed scale`, `flask export`, `flask import`."""
+"""`flask seed reference|demo|scale`, `flask export`, `flask import`, `flask reindex`, `flask mail
+send-pending` and `flask people invitation-link`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from flask.cli import AppGroup
 
 from plc import archive, mailer
 from plc.extensions import db
+from plc.models import Role
 from plc.seeds.demo import DEMO_PASSWORD, seed_demo
 from plc.seeds.reference import seed_reference
 from plc.seeds.scale import KNOWN_ACCOUNTS, SCALE_PASSWORD, ScaleSeedError, seed_scale
-from plc.services import search
+from plc.services import accounts, memberships, search
 
 seed = AppGroup("seed", help="Load reference or demo data (idempotent).")
 
@@ -116,13 +118,16 @@ def _progressbar(label: str, total: int):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--network", "network_key", metavar="KEY", help="Only what belongs to the network with this key.")
 @click.option("--school", "school_id", metavar="ID", type=int, help="Only what belongs to the school with this id.")
-def export_command(path: str, network_key: str | None, school_id: int | None) -> None:
+@click.option("--credentials/--no-credentials", default=True, show_default=True,
+              help="Keep the password hashes (after an import everyone logs in as before) or leave them out "
+                   "(everyone sets a password again).")
+def export_command(path: str, network_key: str | None, school_id: int | None, credentials: bool) -> None:
     """Write the platform (or one network or school) to a versioned archive (ZIP) at PATH."""
     if network_key and school_id is not None:
         raise click.UsageError("Give --network or --school, not both.")
     scope = ("network", network_key) if network_key else ("school", school_id) if school_id is not None else None
     try:
-        manifest = archive.export_archive(path, scope=scope, progress=_progressbar)
+        manifest = archive.export_archive(path, scope=scope, progress=_progressbar, credentials=credentials)
     except archive.ArchiveError as error:
         raise click.ClickException(str(error)) from None
     rows = sum(entry["rows"] for entry in manifest["tables"].values())
@@ -131,6 +136,9 @@ def export_command(path: str, network_key: str | None, school_id: int | None) ->
     if manifest["links_cut"]:
         click.echo("Links to rows outside the scope were left empty: "
                    + ", ".join(f"{k}={v}" for k, v in manifest["links_cut"].items()))
+    if manifest["people"]["outside_scope"]:
+        click.echo(f"{manifest['people']['outside_scope']} people from outside the scope are named by its rows: "
+                   "only their names are kept.")
 
 
 @click.command("import")
@@ -146,7 +154,42 @@ def import_command(path: str) -> None:
                f"from {path}. People log in again: sessions and API tokens are not carried over.")
 
 
+people_group = AppGroup("people", help="Accounts, for the operator of the installation.")
+
+
+@people_group.command("invitation-link")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Also make the person an administrator of the platform.")
+@click.option("--name", "name_th", metavar="NAME", help="The name of a person who has no account yet (with --admin).")
+def invitation_link_command(email: str, admin: bool, name_th: str | None) -> None:
+    """Print a single-use link for EMAIL to set a password: the first administrator of a new
+    installation, or anyone after an import of an archive without passwords (--no-credentials, the
+    browser exports). Any earlier unused link of theirs stops working."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        if not (admin and name_th):
+            raise click.ClickException(f"There is no account with the address {email!r} "
+                                       "(give --admin and --name to create the first administrator).")
+        try:
+            user, link = memberships.invite(None, email=email, name_th=name_th, name_en=None, role=Role.ADMIN,
+                                            scope=None, locale="th")
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error.message)) from None
+    elif not user.is_active:
+        raise click.ClickException(f"The account {user.email} is disabled.")
+    else:
+        if admin and not any(m.role == Role.ADMIN for m in user.current_memberships()):
+            memberships.grant(None, user, Role.ADMIN, None)
+        link = accounts.create_invitation(None, user)
+    db.session.commit()
+    hours = current_app.config["PLC_INVITATION_HOURS"]
+    click.echo(f"{current_app.config['PLC_BASE_URL']}/auth/invitation/{link.token}")
+    click.echo(f"Single-use, valid for {hours} hours, for {user.email}"
+               f"{' (administrator)' if admin else ''}.", err=True)
+
+
 def register(app) -> None:
+    app.cli.add_command(people_group)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
     app.cli.add_command(reindex_command)

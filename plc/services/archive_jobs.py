@@ -165,7 +165,7 @@ def run_job(app: Flask, job_id: int) -> None:
             name = f"{secrets.token_hex(16)}.zip"
             path = folder / name
             try:
-                archive.export_archive(path, scope=scope, progress=_Progress(job_id))
+                archive.export_archive(path, scope=scope, progress=_Progress(job_id), credentials=False)
             except Exception as error:
                 db.session.rollback()
                 path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from plc import archive
 from plc.extensions import db
-from tests.conftest import login, make_app
+from tests.conftest import login, make_app, post_form
 
 DEMO_SCHOOL_A = "โรงเรียนท่าน้อย"
 DEMO_SCHOOL_C = "โรงเรียนสรรพวิทยาคม"
@@ -317,8 +317,21 @@ def test_a_school_archive_holds_nothing_of_another_school(demo, tmp_path, tmp_pa
     schools = [json.loads(line) for line in entries["tables/school.jsonl"].splitlines()]
     assert [school["id"] for school in schools] == [demo["school_a"]]
     assert len(manifest["files"]) == 1
-    users = {json.loads(line)["email"] for line in entries["tables/user.jsonl"].splitlines()}
-    assert "teacher@example.org" in users and "outsider@example.org" not in users
+    users = {row["id"]: row for row in map(json.loads, entries["tables/user.jsonl"].splitlines())}
+    emails = {row["email"] for row in users.values()}
+    assert "teacher@example.org" in emails and "outsider@example.org" not in emails
+    # school B's teacher is named by school A's rows (N1's shared work) and keeps only their name
+    assert "teacher2@example.org" not in everything
+    outsiders = [row for row in users.values() if row["email"].endswith("@" + archive.OUTSIDER_DOMAIN)]
+    assert len(outsiders) == manifest["people"]["outside_scope"] > 0
+    member_ids = {json.loads(line)["user_id"] for line in entries["tables/membership.jsonl"].splitlines()}
+    for row in outsiders:
+        assert row["id"] not in member_ids and row["name_th"]
+        assert row["email"] == f"person-{row['id']}@{archive.OUTSIDER_DOMAIN}"
+        assert {name for name, value in row.items() if value is not None} <= archive.OUTSIDER_KEPT | {"email"}
+    assert "อนุชา หนูแก้ว" in {row["name_th"] for row in outsiders}  # teacher2, as school A's pages name them
+    assert next(row for row in users.values() if row["email"] == "teacher@example.org")["password_hash"]
+    assert manifest["people"]["credentials"] == "kept"
     assert manifest["tables"]["lesson_plan"]["rows"] > 0 and manifest["tables"]["membership"]["rows"] > 0
 
     target = _empty_sqlite_app(tmp_path_factory, "target-school")  # it imports: every kept link holds
@@ -331,6 +344,60 @@ def test_a_school_archive_holds_nothing_of_another_school(demo, tmp_path, tmp_pa
 
     assert login(client, "teacher@example.org", DEMO_PASSWORD).status_code == 302
     assert DEMO_SCHOOL_A in _page(client, "/lesson-plans/" + str(demo["plan_a"]))
+
+
+def test_without_credentials_everyone_sets_a_password_again(demo, tmp_path, tmp_path_factory):
+    path = tmp_path / "school-a-no-credentials.zip"
+    with demo["app"].app_context():
+        manifest = archive.export_archive(path, scope=("school", demo["school_a"]), credentials=False)
+    assert manifest["people"]["credentials"].startswith("left out")
+    users = [json.loads(line) for line in _entries(path)["tables/user.jsonl"].splitlines()]
+    assert users and all(row["password_hash"] is None for row in users)
+    assert "teacher@example.org" in {row["email"] for row in users}
+
+    target = _empty_sqlite_app(tmp_path_factory, "target-no-credentials")
+    with target.app_context():
+        archive.import_archive(path)
+    from plc.seeds.demo import DEMO_PASSWORD
+
+    client = target.test_client()
+    assert login(client, "teacher@example.org", DEMO_PASSWORD).status_code != 302
+
+    # The operator gives the director a link (flask people invitation-link); they set a password.
+    result = target.test_cli_runner().invoke(args=["people", "invitation-link", "director@example.org"])
+    assert result.exit_code == 0, result.output
+    url = result.stdout.strip().splitlines()[0]
+    path = "/" + url.split("/", 3)[3]
+    assert path.startswith("/auth/invitation/")
+    assert post_form(client, path, {"password": "new-pass-2569", "confirm": "new-pass-2569"},
+                     page=path).status_code == 302
+    assert login(target.test_client(), "director@example.org", "new-pass-2569").status_code == 302
+    assert target.test_client().get(path).status_code == 404  # single use
+
+
+def test_the_first_administrator_of_a_new_installation(tmp_path_factory):
+    target = _empty_sqlite_app(tmp_path_factory, "fresh-install")
+    runner = target.test_cli_runner()
+    refused = runner.invoke(args=["people", "invitation-link", "admin@school.example"])
+    assert refused.exit_code == 1 and "There is no account with the address" in refused.output
+    made = runner.invoke(args=["people", "invitation-link", "Admin@School.example", "--admin",
+                               "--name", "สมชาย ใจดี"])
+    assert made.exit_code == 0, made.output
+    path = "/" + made.stdout.strip().split("/", 3)[3]
+    client = target.test_client()
+    assert post_form(client, path, {"password": "tak-river-2569", "confirm": "tak-river-2569"},
+                     page=path).status_code == 302
+    admin = target.test_client()
+    assert login(admin, "admin@school.example", "tak-river-2569").status_code == 302
+    assert admin.get("/exports").status_code == 200  # an administrator's page
+    again = runner.invoke(args=["people", "invitation-link", "admin@school.example", "--admin"])
+    assert again.exit_code == 0  # a new link (the old one is used); still one admin role
+    with target.app_context():
+        from plc.models import Membership, User
+
+        user = db.session.scalar(select(User).where(User.email == "admin@school.example"))
+        assert db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.user_id == user.id, Membership.role == "admin")) == 1
 
 
 def test_a_network_archive_holds_its_schools_and_not_the_other_network(demo, tmp_path):

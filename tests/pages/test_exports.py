@@ -79,7 +79,10 @@ def test_director_exports_their_school_and_downloads_it(sync_exports, world, in_
         manifest = json.loads(archive.read("manifest.json"))
         everything = b"".join(archive.read(name) for name in archive.namelist()).decode("utf-8")
         schools = [json.loads(line) for line in archive.read("tables/school.jsonl").splitlines()]
+        users = [json.loads(line) for line in archive.read("tables/user.jsonl").splitlines()]
     assert manifest["scope"]["kind"] == "school" and manifest["scope"]["id"] == world.school_a.id
+    assert world.director.email in {u["email"] for u in users} and all(u["password_hash"] is None for u in users)
+    assert manifest["people"]["credentials"].startswith("left out")
     assert "export_job" not in manifest["tables"]
     assert [s["id"] for s in schools] == [world.school_a.id]
     for person in (world.outsider, world.director_c):
