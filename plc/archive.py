@@ -370,7 +370,9 @@ class _ScopeSelector:
             if name == "audit_event":
                 for key, row in self.rows[name].items():
                     target = target_tables.get(row["target_type"] or "")
-                    if target in self.tables:
+                    if target == "user":  # what happened to an outsider's account is theirs, not the scope's
+                        belongs = row["target_id"] in self.members
+                    elif target in self.tables:
                         belongs = row["target_id"] in self.selected[target]
                     else:
                         belongs = row["actor_id"] in self.members

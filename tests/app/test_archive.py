@@ -330,6 +330,9 @@ def test_a_school_archive_holds_nothing_of_another_school(demo, tmp_path, tmp_pa
         assert row["email"] == f"person-{row['id']}@{archive.OUTSIDER_DOMAIN}"
         assert {name for name, value in row.items() if value is not None} <= archive.OUTSIDER_KEPT | {"email"}
     assert "อนุชา หนูแก้ว" in {row["name_th"] for row in outsiders}  # teacher2, as school A's pages name them
+    events = [json.loads(line) for line in entries["tables/audit_event.jsonl"].splitlines()]
+    assert not [e for e in events if e["target_type"] == "user" and e["target_id"] in {o["id"] for o in outsiders}]
+    assert any(e["target_type"] == "user" and e["target_id"] in member_ids for e in events)
     assert next(row for row in users.values() if row["email"] == "teacher@example.org")["password_hash"]
     assert manifest["people"]["credentials"] == "kept"
     assert manifest["tables"]["lesson_plan"]["rows"] > 0 and manifest["tables"]["membership"]["rows"] > 0
