@@ -229,8 +229,9 @@ class _ScopeSelector:
        emptied (counted in the manifest as ``links_cut``), a row whose required link points outside is
        left out (it is another school's or network's).
     4. People: everyone with a membership in the scope (those memberships only), and everyone a selected
-       row names (their account row only, reduced to their name: ``OUTSIDER_KEPT``). Tables that only belong to people (notifications, coaching
-       syntheses, preferences) keep the rows of the scope's members. Audit events go with their target.
+       row names (their account row only, reduced to their name: ``OUTSIDER_KEPT``). Tables that only
+       belong to people (notifications, coaching syntheses, preferences) keep the rows of the scope's
+       members. Audit events go with their target (an account: a member's only).
     5. Search documents go with the record they index.
     """
 
@@ -360,9 +361,10 @@ class _ScopeSelector:
                 row = self.rows[name][key]
                 named |= {row[column] for column in user_columns if row[column] is not None}
         self.selected["user"] = named & set(self.rows["user"])
-        for user_id in self.selected["user"] - members:
+        outsiders = self.selected["user"] - members
+        for user_id in outsiders:
             self.rows["user"][user_id] = _outsider(self.rows["user"][user_id])
-        self.outsiders = len(self.selected["user"] - members)
+        self.outsiders = len(outsiders)
 
     def _user_tables(self) -> None:
         target_tables = _class_table_names()

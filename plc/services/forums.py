@@ -45,8 +45,6 @@ class ForumError(ServiceError):
     """A refused forum operation."""
 
 
-
-
 @dataclass
 class ForumInput:
     title: str

@@ -176,16 +176,15 @@ def queue_session_reminder(session, user_ids: Iterable[int]) -> list[EmailMessag
     rows = []
     for person in _recipients("session_reminder", user_ids):
         def draft(locale: str, person=person) -> _Draft:
+            when = _when(session.starts_at, person, locale)
             lines = [_("The PLC session of the circle %(circle)s starts on %(when)s (Bangkok time) and lasts "
-                       "%(minutes)d minutes.", circle=session.circle.name, when=_when(session.starts_at, person, locale),
-                       minutes=session.duration_minutes),
+                       "%(minutes)d minutes.", circle=session.circle.name, when=when, minutes=session.duration_minutes),
                      _("It is online: join it from the link below when it starts.") if session.mode == "online"
                      else _("It meets in person, not online.")]
             if session.agenda:
                 lines.append(_("Agenda:") + "\n" + session.agenda)
-            return _Draft(_("Reminder: %(title)s, %(when)s", title=session.title,
-                              when=_when(session.starts_at, person, locale)), lines, _("Open the session"),
-                          f"/live/{session.id}")
+            return _Draft(_("Reminder: %(title)s, %(when)s", title=session.title, when=when), lines,
+                          _("Open the session"), f"/live/{session.id}")
         rows.append(_queue(person, "session_reminder", draft))
     return rows
 
